@@ -1,0 +1,185 @@
+import { Command, CommanderError, Option } from 'commander';
+import { DoplabError, ExitCode, exitCodeFor } from './errors';
+import { processIo, type Io } from './io';
+import type { AwsOptions } from './aws/clients';
+import { parseDuration } from './duration';
+
+/** Global options every command takes. */
+interface GlobalOptions {
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  json?: boolean;
+  color: boolean;
+  verbose?: boolean;
+}
+
+function awsOptions(g: GlobalOptions): AwsOptions {
+  return { profile: g.profile, region: g.region, endpointUrl: g.endpointUrl };
+}
+
+// Commands load their modules on demand so that `list` and `check --facts` start fast.
+const registry = () => import('./registry');
+
+/** Builds the CLI; `run` receives each command's exit code. */
+export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<number>) => void): Command {
+  const program = new Command('doplab')
+    .description('Hands-on AWS labs for the DOP-C02 exam: deploy a scenario, do the task, check it, clean up.')
+    .option('--profile <name>', 'AWS profile to use')
+    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .addOption(new Option('--endpoint-url <url>', 'send every AWS call to this endpoint (e.g. a local AWS emulator)').env('AWS_ENDPOINT_URL'))
+    .option('--json', 'machine-readable output on stdout')
+    .option('--no-color', 'plain output without colour')
+    .option('--verbose', 'show stack traces of errors')
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .exitOverride();
+
+  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+
+  program
+    .command('list')
+    .description('list the labs with their exam task statements, time and cost')
+    .action((_opts, cmd: Command) =>
+      run(
+        (async () => {
+          const { allLabs } = await registry();
+          const { listLabs } = await import('./commands/list');
+          const g = globals(cmd);
+          return listLabs(allLabs(), io(g), { json: g.json });
+        })(),
+      ),
+    );
+
+  program
+    .command('show')
+    .description("print a lab's instructions")
+    .argument('<lab>', 'lab id')
+    .action((labId: string, _opts, cmd: Command) =>
+      run(
+        (async () => {
+          const { findLab } = await registry();
+          const { showLab } = await import('./commands/show');
+          return showLab(findLab(labId), io(globals(cmd)));
+        })(),
+      ),
+    );
+
+  program
+    .command('check')
+    .description("check the learner's work in AWS (or in a saved facts file)")
+    .argument('<lab>', 'lab id')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--save-facts <file>', 'save what was read from AWS, to re-check offline with --facts')
+    .option('--facts <file>', 'check a saved facts file instead of calling AWS')
+    .option('--wait <duration>', 'while anything is PENDING, check again until settled (e.g. 10m)')
+    .action((labId: string, opts: { junit?: string; saveFacts?: string; facts?: string; wait?: string }, cmd: Command) =>
+      run(
+        (async () => {
+          const { findLab } = await registry();
+          const { checkLab } = await import('./commands/check');
+          const g = globals(cmd);
+          const lab = findLab(labId);
+          const waitMs = opts.wait === undefined ? undefined : parseDuration(opts.wait, '--wait');
+          return checkLab(lab, awsOptions(g), io(g), { ...opts, json: g.json, waitMs });
+        })(),
+      ),
+    );
+
+  program
+    .command('solve')
+    .description('apply the reference solution (instructors: demos and content tests)')
+    .argument('<lab>', 'lab id')
+    .action((labId: string, _opts, cmd: Command) =>
+      run(
+        (async () => {
+          const { findLab } = await registry();
+          const { solveLab } = await import('./commands/solve');
+          const g = globals(cmd);
+          return solveLab(findLab(labId), awsOptions(g), io(g));
+        })(),
+      ),
+    );
+
+  program
+    .command('deploy')
+    .description("deploy a lab's starting scenario into the current account and region")
+    .argument('<lab>', 'lab id')
+    .action((labId: string, _opts, cmd: Command) =>
+      run(
+        (async () => {
+          const { findLab } = await registry();
+          const { deployLab } = await import('./commands/lifecycle');
+          const g = globals(cmd);
+          return deployLab(findLab(labId), awsOptions(g), io(g));
+        })(),
+      ),
+    );
+
+  program
+    .command('destroy')
+    .description('delete a lab and everything the learner made in it')
+    .argument('<lab>', 'lab id')
+    .action((labId: string, _opts, cmd: Command) =>
+      run(
+        (async () => {
+          const { findLab } = await registry();
+          const { destroyLab } = await import('./commands/lifecycle');
+          const g = globals(cmd);
+          return destroyLab(findLab(labId), awsOptions(g), io(g));
+        })(),
+      ),
+    );
+
+  program
+    .command('synth')
+    .description("print a lab's CloudFormation template (offline)")
+    .argument('<lab>', 'lab id')
+    .action((labId: string, _opts, cmd: Command) =>
+      run(
+        (async () => {
+          const { findLab } = await registry();
+          const { synthLab } = await import('./commands/lifecycle');
+          return synthLab(findLab(labId), io(globals(cmd)));
+        })(),
+      ),
+    );
+
+  return program;
+}
+
+/** Prints an error the way users read it: message and hint; the stack only with --verbose. */
+export function reportError(error: unknown, io: Pick<Io, 'err'>, verbose: boolean): number {
+  const code = exitCodeFor(error);
+  if (error instanceof DoplabError) {
+    io.err(`doplab: ${error.message}`);
+    if (error.hint) io.err(`  ${error.hint}`);
+  } else {
+    io.err(`doplab: internal error: ${(error as Error)?.message ?? String(error)}`);
+    io.err('  This is a bug in doplab; please report it with the output of the same command run with --verbose.');
+  }
+  if (verbose && error instanceof Error) io.err(error.stack ?? '');
+  return code;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const colorWanted = !argv.includes('--no-color') && !process.env.NO_COLOR;
+  const ioFor = (g: GlobalOptions) => processIo(g.color !== false && colorWanted && Boolean(process.stdout.isTTY));
+  let pending: Promise<number> | undefined;
+  const program = buildProgram(ioFor, (code) => {
+    pending = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    if (!pending) return ExitCode.OK;
+    return await pending;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return ExitCode.OK;
+      return ExitCode.USAGE;
+    }
+    return reportError(error, processIo(false), verbose);
+  }
+}

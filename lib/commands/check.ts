@@ -1,0 +1,106 @@
+import { writeFileSync } from 'node:fs';
+import type { LabResult } from '../checker';
+import { allPassed, anyPending, evaluate, gatherFacts } from '../engine';
+import { DoplabError, ExitCode } from '../errors';
+import { loadFactsFile, saveFactsFile, type FactsFile } from '../facts-file';
+import type { Io } from '../io';
+import type { AnyLab } from '../registry';
+import { renderChecklist } from '../report/terminal';
+import { renderJUnit } from '../report/junit';
+import { formatDuration } from '../duration';
+import { AwsSession, type AwsOptions } from '../aws/clients';
+import { whoAmI } from '../aws/lab-stack';
+
+/** Options of `doplab check`. */
+export interface CheckOptions {
+  readonly json?: boolean;
+  readonly junit?: string;
+  readonly saveFacts?: string;
+  /** Grade a saved facts file instead of calling AWS. */
+  readonly facts?: string;
+  /** Keep checking while anything is PENDING, for at most this many milliseconds. */
+  readonly waitMs?: number;
+  /** Pause between checks while waiting. @default 15000 */
+  readonly intervalMs?: number;
+}
+
+/** One gather + evaluation. */
+export interface Attempt {
+  readonly file: FactsFile;
+  readonly result: LabResult;
+}
+
+/**
+ * Runs `attempt` until nothing is PENDING or `waitMs` has passed, saying what it waits for between
+ * attempts. Without `waitMs` it runs once.
+ */
+export async function checkUntilSettled(
+  attempt: () => Promise<Attempt>,
+  options: { waitMs?: number; intervalMs?: number; io: Io; sleep?: (ms: number) => Promise<void>; now?: () => number },
+): Promise<Attempt> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const interval = options.intervalMs ?? 15_000;
+  const deadline = now() + (options.waitMs ?? 0);
+  for (;;) {
+    const current = await attempt();
+    if (!options.waitMs || !anyPending(current.result)) return current;
+    const left = deadline - now();
+    if (left <= 0) {
+      options.io.err(`Still pending after ${formatDuration(options.waitMs)}; giving up waiting.`);
+      return current;
+    }
+    const pending = current.result.checks.filter((c) => c.status === 'PENDING');
+    options.io.err(
+      `Waiting for ${pending.map((c) => `${c.id} (${c.evidence?.observed ?? 'pending'})`).join('; ')}; ` +
+        `checking again in ${formatDuration(Math.min(interval, left))} (${formatDuration(left)} left).`,
+    );
+    await sleep(Math.min(interval, left));
+  }
+}
+
+/** `doplab check <lab>`: gather (or load) facts, run the checks, report. Exit 0 only when every check passed. */
+export async function checkLab(lab: AnyLab, aws: AwsOptions, io: Io, options: CheckOptions): Promise<number> {
+  let final: Attempt;
+  if (options.facts) {
+    if (options.waitMs) throw new DoplabError('BAD_OPTION', 'usage', '--wait needs live AWS; it cannot be used with --facts.');
+    const file = loadFactsFile(options.facts, lab.id, lab.checker.factsSchema);
+    final = {
+      file,
+      result: evaluate(lab.checker.checks, file.facts, { lab: lab.id, account: file.account, region: file.region, source: 'facts-file' }),
+    };
+  } else {
+    const session = new AwsSession(aws);
+    try {
+      const identity = await whoAmI(session);
+      final = await checkUntilSettled(
+        async () => {
+          const startedAt = new Date();
+          const file = await gatherFacts(lab.checker, session, { identity });
+          const result = evaluate(lab.checker.checks, file.facts, {
+            lab: lab.id,
+            account: identity.account,
+            region: identity.region,
+            source: 'aws',
+            startedAt,
+          });
+          return { file, result };
+        },
+        { waitMs: options.waitMs, intervalMs: options.intervalMs, io },
+      );
+    } finally {
+      session.destroy();
+    }
+  }
+
+  if (options.saveFacts) saveFactsFile(options.saveFacts, final.file);
+  if (options.junit) {
+    try {
+      writeFileSync(options.junit, renderJUnit([final.result]));
+    } catch (error) {
+      throw new DoplabError('BAD_OPTION', 'usage', `Cannot write JUnit report ${options.junit}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  io.out(options.json ? JSON.stringify(final.result, null, 2) : renderChecklist(final.result, { color: io.color }));
+  return allPassed(final.result) ? ExitCode.OK : ExitCode.CHECKS_FAILED;
+}

@@ -1,0 +1,112 @@
+import type { Check, CheckResult, Checker, LabResult } from './checker';
+import { pickOutputs, type OutputKeys } from './contract';
+import { toErrorInfo } from './errors';
+import { FactUnavailable } from './facts';
+import { FACTS_FORMAT, type FactsFile } from './facts-file';
+import type { AwsSession, CallListener } from './aws/clients';
+import { readLabStack, whoAmI, type Identity } from './aws/lab-stack';
+
+/** Where the facts were gathered, for the result header. */
+export interface EvaluationMeta {
+  readonly lab: string;
+  readonly account: string;
+  readonly region: string;
+  readonly source: LabResult['source'];
+  readonly startedAt?: Date;
+}
+
+/**
+ * Runs every check on the facts. Pure: no AWS. A check whose dependency did not pass is SKIPPED; a
+ * check that throws becomes ERROR and the others still run.
+ */
+export function evaluate<F>(checks: readonly Check<F>[], facts: F, meta: EvaluationMeta): LabResult {
+  const started = meta.startedAt ?? new Date();
+  const byId = new Map<string, CheckResult>();
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    const result = runOne(check, facts, byId);
+    byId.set(check.id, result);
+    results.push(result);
+  }
+  return {
+    lab: meta.lab,
+    account: meta.account,
+    region: meta.region,
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    source: meta.source,
+    score: results.reduce((sum, r) => sum + r.points, 0),
+    maxScore: results.reduce((sum, r) => sum + r.maxPoints, 0),
+    checks: results,
+  };
+}
+
+function runOne<F>(check: Check<F>, facts: F, done: ReadonlyMap<string, CheckResult>): CheckResult {
+  const base = { id: check.id, title: check.title, taskStatement: check.taskStatement, maxPoints: check.points };
+  const blocking = (check.dependsOn ?? []).filter((id) => done.get(id)?.status !== 'PASS');
+  if (blocking.length > 0) {
+    return { ...base, status: 'SKIPPED', points: 0, hint: `Needs ${blocking.join(', ')} to pass first.` };
+  }
+  try {
+    const verdict = check.run(facts);
+    const passed = verdict.status === 'PASS';
+    return {
+      ...base,
+      status: verdict.status,
+      points: passed ? check.points : 0,
+      evidence: verdict.evidence,
+      ...(passed ? {} : { hint: verdict.hint ?? check.hint }),
+    };
+  } catch (error) {
+    const info =
+      error instanceof FactUnavailable
+        ? error.info
+        : { ...toErrorInfo(error), message: `check ${check.id} threw: ${(error as Error)?.message ?? String(error)}` };
+    return { ...base, status: 'ERROR', points: 0, error: info, hint: info.hint ?? 'This is not your fault; see the error.' };
+  }
+}
+
+/** True when every check passed. */
+export function allPassed(result: LabResult): boolean {
+  return result.checks.every((c) => c.status === 'PASS');
+}
+
+/** True when something is still settling in AWS (worth checking again shortly). */
+export function anyPending(result: LabResult): boolean {
+  return result.checks.some((c) => c.status === 'PENDING');
+}
+
+/** The IAM actions a checker needs, reading the lab's stack included. */
+export function checkerActions(checker: Checker<OutputKeys, unknown>): string[] {
+  return [...new Set(['cloudformation:DescribeStacks', ...checker.actions])].sort();
+}
+
+/**
+ * Gathers a lab's facts from AWS: who we are, the lab's stack and outputs, then the checker's own
+ * read-only calls. Stack problems (not deployed, outputs missing) are thrown; the checker's own
+ * read failures are recorded in the facts.
+ */
+export async function gatherFacts<O extends OutputKeys, F>(
+  checker: Checker<O, F>,
+  session: AwsSession,
+  options: { identity?: Identity; listener?: CallListener } = {},
+): Promise<FactsFile<F>> {
+  const identity = options.identity ?? (await whoAmI(session));
+  const stack = await readLabStack(session, checker.labId, identity.region, options.listener);
+  const outputs = pickOutputs(checker.outputs, stack.outputs, stack.name);
+  const facts = await checker.gather({
+    outputs,
+    account: identity.account,
+    region: identity.region,
+    client: (ctor) => session.readOnlyClient(ctor, identity.region, options.listener),
+  });
+  return {
+    format: FACTS_FORMAT,
+    lab: checker.labId,
+    account: identity.account,
+    region: identity.region,
+    gatheredAt: new Date().toISOString(),
+    stack: { name: stack.name, status: stack.status, outputs: stack.outputs },
+    facts,
+  };
+}

@@ -1,0 +1,76 @@
+import type { Checker, TaskStatement } from './checker';
+import type { OutputKeys } from './contract';
+
+/** One line of a lab's cost estimate. */
+export interface CostItem {
+  /** The resource, e.g. `Lambda generator (128 MB, 60 invocations/h)`. */
+  readonly resource: string;
+  readonly usdPerHour: number;
+  /** How the number was worked out, from the public price. */
+  readonly basis: string;
+}
+
+/** What a deployed lab costs per hour, in USD, at us-east-1 on-demand prices. */
+export interface CostEstimate {
+  readonly usdPerHour: number;
+  readonly items: readonly CostItem[];
+  /** Where the prices come from and when they were read. */
+  readonly pricing: string;
+}
+
+/** What a lab's reference solution receives: write-capable clients in the lab's account and region. */
+export interface SolutionContext<O extends OutputKeys> {
+  readonly outputs: { readonly [P in keyof O]: string };
+  readonly region: string;
+  readonly account: string;
+  /** An SDK client for the lab's region, with doplab's retries, timeouts and error mapping. */
+  readonly client: <C extends object>(ctor: new (config: never) => C) => C;
+  /** Progress lines for the user. */
+  readonly log: (line: string) => void;
+}
+
+/** A lab's reference solution: performs the learner's task through the SDK. */
+export type Solution<O extends OutputKeys> = (ctx: SolutionContext<O>) => Promise<void>;
+
+/** The CDK stack of a lab; loaded lazily so that `check` never loads aws-cdk-lib. */
+export interface LabStackModule {
+  /** Adds the lab's stack to a CDK app, named `DopLab-<lab id>`. */
+  readonly addLabStack: (app: import('constructs').Construct) => void;
+}
+
+export type Difficulty = 'foundational' | 'intermediate' | 'advanced';
+
+/** Everything doplab knows about a lab. */
+export interface Lab<O extends OutputKeys = OutputKeys, F = unknown> {
+  /** kebab-case id; the stack is `DopLab-<id>`. */
+  readonly id: string;
+  readonly title: string;
+  /** One sentence: the scenario and the task. */
+  readonly summary: string;
+  readonly taskStatements: readonly TaskStatement[];
+  readonly difficulty: Difficulty;
+  /** How long the learner's task takes, in minutes. */
+  readonly minutes: number;
+  /** How long `deploy` takes, in minutes, as measured. */
+  readonly deployMinutes: number;
+  readonly cost: CostEstimate;
+  /** The regions the lab touches, given the region it is deployed to. @default [deployRegion] */
+  readonly regions?: (deployRegion: string) => readonly string[];
+  /** Absolute path of the learner instructions (README.md). */
+  readonly instructions: string;
+  /** Example facts files of the starting and solved states (absolute paths); tests use the same files. */
+  readonly examples: { readonly starting: string; readonly solved: string };
+  readonly checker: Checker<O, F>;
+  readonly loadStack: () => Promise<LabStackModule>;
+  readonly loadSolution: () => Promise<Solution<O>>;
+}
+
+/** Declares a lab with its types inferred; a plain identity function. */
+export function defineLab<O extends OutputKeys, F>(lab: Lab<O, F>): Lab<O, F> {
+  return lab;
+}
+
+/** The regions a lab touches when deployed to `deployRegion`. */
+export function labRegions(lab: Lab, deployRegion: string): readonly string[] {
+  return lab.regions ? lab.regions(deployRegion) : [deployRegion];
+}
