@@ -18,8 +18,16 @@ function awsOptions(g: GlobalOptions): AwsOptions {
   return { profile: g.profile, region: g.region, endpointUrl: g.endpointUrl };
 }
 
-// Commands load their modules on demand so that `list` and `check --facts` start fast.
-const registry = () => import('./registry');
+// Commands load their modules on demand so that `list` and `check --facts` start fast. A typed
+// require, not import(): under tsx's CommonJS hook, import() of a .ts file bypasses the hook.
+const registry = (): typeof import('./registry') => require('./registry');
+const command = {
+  list: (): typeof import('./commands/list') => require('./commands/list'),
+  show: (): typeof import('./commands/show') => require('./commands/show'),
+  check: (): typeof import('./commands/check') => require('./commands/check'),
+  solve: (): typeof import('./commands/solve') => require('./commands/solve'),
+  lifecycle: (): typeof import('./commands/lifecycle') => require('./commands/lifecycle'),
+};
 
 /** Builds the CLI; `run` receives each command's exit code. */
 export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<number>) => void): Command {
@@ -43,8 +51,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .action((_opts, cmd: Command) =>
       run(
         (async () => {
-          const { allLabs } = await registry();
-          const { listLabs } = await import('./commands/list');
+          const { allLabs } = registry();
+          const { listLabs } = command.list();
           const g = globals(cmd);
           return listLabs(allLabs(), io(g), { json: g.json });
         })(),
@@ -58,8 +66,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .action((labId: string, _opts, cmd: Command) =>
       run(
         (async () => {
-          const { findLab } = await registry();
-          const { showLab } = await import('./commands/show');
+          const { findLab } = registry();
+          const { showLab } = command.show();
           return showLab(findLab(labId), io(globals(cmd)));
         })(),
       ),
@@ -76,8 +84,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .action((labId: string, opts: { junit?: string; saveFacts?: string; facts?: string; wait?: string }, cmd: Command) =>
       run(
         (async () => {
-          const { findLab } = await registry();
-          const { checkLab } = await import('./commands/check');
+          const { findLab } = registry();
+          const { checkLab } = command.check();
           const g = globals(cmd);
           const lab = findLab(labId);
           const waitMs = opts.wait === undefined ? undefined : parseDuration(opts.wait, '--wait');
@@ -93,8 +101,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .action((labId: string, _opts, cmd: Command) =>
       run(
         (async () => {
-          const { findLab } = await registry();
-          const { solveLab } = await import('./commands/solve');
+          const { findLab } = registry();
+          const { solveLab } = command.solve();
           const g = globals(cmd);
           return solveLab(findLab(labId), awsOptions(g), io(g));
         })(),
@@ -108,8 +116,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .action((labId: string, _opts, cmd: Command) =>
       run(
         (async () => {
-          const { findLab } = await registry();
-          const { deployLab } = await import('./commands/lifecycle');
+          const { findLab } = registry();
+          const { deployLab } = command.lifecycle();
           const g = globals(cmd);
           return deployLab(findLab(labId), awsOptions(g), io(g));
         })(),
@@ -123,8 +131,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .action((labId: string, _opts, cmd: Command) =>
       run(
         (async () => {
-          const { findLab } = await registry();
-          const { destroyLab } = await import('./commands/lifecycle');
+          const { findLab } = registry();
+          const { destroyLab } = command.lifecycle();
           const g = globals(cmd);
           return destroyLab(findLab(labId), awsOptions(g), io(g));
         })(),
@@ -138,8 +146,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .action((labId: string, _opts, cmd: Command) =>
       run(
         (async () => {
-          const { findLab } = await registry();
-          const { synthLab } = await import('./commands/lifecycle');
+          const { findLab } = registry();
+          const { synthLab } = command.lifecycle();
           return synthLab(findLab(labId), io(globals(cmd)));
         })(),
       ),

@@ -10,7 +10,7 @@ async function loadToolkit(aws: AwsOptions, io: Io) {
   // The toolkit's own SDK clients read these like the AWS CLI does.
   if (aws.region) process.env.AWS_REGION = aws.region;
   if (aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
-  const toolkitLib = await import('@aws-cdk/toolkit-lib');
+  const toolkitLib: typeof import('@aws-cdk/toolkit-lib') = require('@aws-cdk/toolkit-lib');
   const toolkit = new toolkitLib.Toolkit({
     sdkConfig: { baseCredentials: toolkitLib.BaseCredentials.awsCliCompatible({ profile: aws.profile }) },
     ioHost: new toolkitLib.NonInteractiveIoHost({ isTTY: io.interactive }),
@@ -23,7 +23,7 @@ async function loadToolkit(aws: AwsOptions, io: Io) {
 /** The lab's CDK app, synthesized in-process (no `cdk` subprocess). */
 async function labAssembly(lab: AnyLab, aws: AwsOptions, io: Io) {
   const { toolkit, toolkitLib } = await loadToolkit(aws, io);
-  const cdk = await import('aws-cdk-lib');
+  const cdk: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
   const stackModule = await lab.loadStack();
   const assembly = await toolkit.fromAssemblyBuilder(async (props) => {
     const app = new cdk.App({ outdir: props.outdir, context: props.context });
