@@ -1,0 +1,14 @@
+// The CDK app: one stack per lab, named DopLab-<lab id> (`npx cdk synth`, `npx cdk deploy DopLab-<lab id>`).
+import { App } from 'aws-cdk-lib';
+import { LABS } from '../labs';
+
+async function main(): Promise<void> {
+  const app = new App();
+  for (const lab of LABS) (await lab.loadStack()).addLabStack(app);
+  app.synth();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, type IConstruct } from 'constructs';
+
+/**
+ * Most characters of inline Lambda code a lab may use (DESIGN §3). CloudFormation's own ZipFile limit was 4096
+ * until 2022; doplab keeps it so that a handful of functions still fit in a 51,200-byte template.
+ */
+export const INLINE_CODE_LIMIT = 4096;
+
+/** Lambda's limit on the total size of a function's environment variables, in bytes. */
+const ENVIRONMENT_LIMIT = 4096;
+
+/** The runtime of doplab's inline functions: the newest Node.js aws-cdk-lib offers (cdk-nag AwsSolutions-L1); it ships SDK v3. */
+export const INLINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+const RUNTIME_FILE = join(__dirname, 'cleanup-runtime.js');
+
+/** Shrinks JavaScript for inlining: drops blank lines, full-line comments and indentation (no multi-line literals!). */
+export function compactSource(source: string): string {
+  return source
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('//') && !/^\/\*.*\*\/$/.test(line))
+    .join('\n');
+}
+
+/** The inline source of a plain CommonJS handler file. */
+export function inlineSource(file: string): string {
+  return compactSource(readFileSync(file, 'utf8'));
+}
+
+/** The inline source of a cleanup function: the shared runtime, then the lab's handler wrapped as a module. */
+export function cleanupSource(handlerFile: string): string {
+  const handler = readFileSync(handlerFile, 'utf8');
+  if (!/^exports\.onDelete\s*=/m.test(handler)) {
+    throw new Error(`Cleanup handler ${handlerFile} must export onDelete(props, log) as "exports.onDelete = ...".`);
+  }
+  return [
+    inlineSource(RUNTIME_FILE),
+    // The lab's file gets its own module scope, so its names cannot clash with the runtime's.
+    'const lab={exports:{}};(function(module,exports){',
+    // Already strict: the runtime's directive covers the whole file.
+    compactSource(handler).replace(/^'use strict';\n/, ''),
+    '})(lab,lab.exports);',
+    'exports.handler=exports.createHandler(lab.exports.onDelete);',
+  ].join('\n');
+}
+
+/** Properties of an InlineFunction. */
+export interface InlineFunctionProps {
+  /** The lab the function belongs to. */
+  readonly labId: string;
+  /** Short name; the function's log group is `/doplab/<lab id>/lambda/<name>`. */
+  readonly name: string;
+  /** Node.js source defining `exports.handler` (see inlineSource). */
+  readonly source: string;
+  /** One sentence shown in the Lambda console. */
+  readonly description: string;
+  /** What the function may do besides writing its own logs. @default none */
+  readonly statements?: iam.PolicyStatement[];
+  /** @default none */
+  readonly environment?: Record<string, string>;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+}
+
+/** A Lambda function with inline code, its own log group (deleted with the stack) and a role that writes only there. */
+export class InlineFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: InlineFunctionProps) {
+    super(scope, id);
+    if (props.source.length > INLINE_CODE_LIMIT) {
+      throw new Error(
+        `Inline code of ${this.node.path} is ${props.source.length} characters; doplab's limit is ${INLINE_CODE_LIMIT}. ` +
+          'Shorten the handler file.',
+      );
+    }
+    const environmentBytes = Object.entries(props.environment ?? {}).reduce(
+      (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
+      0,
+    );
+    if (environmentBytes > ENVIRONMENT_LIMIT) {
+      throw new Error(`Environment of ${this.node.path} is ${environmentBytes} bytes; Lambda allows ${ENVIRONMENT_LIMIT}.`);
+    }
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: `/doplab/${props.labId}/lambda/${props.name}`,
+      retention: logs.RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.name} function of doplab lab ${props.labId}`,
+      inlinePolicies: {
+        Function: new iam.PolicyDocument({
+          statements: [
+            // No logs:CreateLogGroup: the function cannot re-create its log group after the stack deleted it.
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [this.logGroup.logGroupArn],
+            }),
+            ...(props.statements ?? []),
+          ],
+        }),
+      },
+    });
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: INLINE_RUNTIME,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline(props.source),
+      description: props.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: 128,
+      environment: props.environment,
+    });
+  }
+}
+
+/** Properties of an InlineCleanup. */
+export interface InlineCleanupProps {
+  /** The lab the cleanup belongs to. */
+  readonly labId: string;
+  /** Absolute path of the lab's handler: a CommonJS module with `exports.onDelete = async (props, log) => ...`. */
+  readonly handlerFile: string;
+  /** What onDelete receives as `props` (the custom resource's properties). */
+  readonly properties: Record<string, string>;
+  /** What the cleanup may do. */
+  readonly statements: iam.PolicyStatement[];
+  /** Lab resources the cleanup runs before on stack delete (the custom resource depends on each). */
+  readonly guards: IConstruct[];
+  /** How long onDelete may take, plus the margin to respond. @default Duration.minutes(2) */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Removes what a learner made, first thing on stack delete (DESIGN §7): a raw custom resource, backed by an inline
+ * function, that depends on the resources it guards. No assets, unlike cr.Provider and AwsCustomResource.
+ */
+export class InlineCleanup extends Construct {
+  readonly handler: InlineFunction;
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: InlineCleanupProps) {
+    super(scope, id);
+    for (const key of Object.keys(props.properties)) {
+      if (key === 'ServiceToken' || key === 'ServiceTimeout') {
+        throw new Error(`Cleanup property ${key} of ${this.node.path} is reserved by CloudFormation.`);
+      }
+    }
+    const timeout = props.timeout ?? Duration.minutes(2);
+    this.handler = new InlineFunction(this, 'Handler', {
+      labId: props.labId,
+      name: 'cleanup',
+      source: cleanupSource(props.handlerFile),
+      description: `Removes what the learner made in doplab lab ${props.labId} before the stack is deleted.`,
+      statements: props.statements,
+      timeout,
+    });
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: this.handler.function.functionArn,
+      resourceType: 'Custom::DopLabCleanup',
+      properties: props.properties,
+      // Stop CloudFormation waiting an hour if the function never answers (it answers itself; Lambda retries twice).
+      serviceTimeout: Duration.seconds(Math.min(3600, timeout.toSeconds() * 3 + 60)),
+    });
+    this.resource.node.addDependency(...props.guards);
+  }
+}

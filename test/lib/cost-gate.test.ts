@@ -1,0 +1,198 @@
+import { App } from 'aws-cdk-lib';
+import { costGate, type CfnTemplate, type CfnTemplateResource } from '../../lib/cost-gate';
+import { addLabStack } from '../../labs/cloudwatch-metric-filters/stack';
+
+const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/orders-api@sha256:5f0e4a8c9b1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f';
+
+function gate(resources: Record<string, CfnTemplateResource>) {
+  return costGate({ Resources: resources });
+}
+
+function fargateTask(cpu: unknown, image = IMAGE): CfnTemplateResource {
+  return {
+    Type: 'AWS::ECS::TaskDefinition',
+    Properties: {
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+      Cpu: cpu,
+      Memory: '512',
+      ContainerDefinitions: [{ Name: 'web', Image: image, Essential: true }],
+    },
+  };
+}
+
+describe('costGate', () => {
+  it('passes the cloudwatch-metric-filters template', () => {
+    const app = new App();
+    const stack = addLabStack(app);
+    const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+    expect(costGate(template)).toEqual([]);
+  });
+
+  it('passes small, pinned, on-demand resources', () => {
+    expect(
+      gate({
+        Task: fargateTask('256'),
+        TaskHalf: fargateTask('0.5 vCPU'),
+        Service: { Type: 'AWS::ECS::Service', Properties: { DesiredCount: 2 } },
+        Instance: { Type: 'AWS::EC2::Instance', Properties: { InstanceType: 't4g.small' } },
+        Template: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { InstanceType: 't3.micro' } } },
+        OnDemand: { Type: 'AWS::DynamoDB::Table', Properties: { BillingMode: 'PAY_PER_REQUEST' } },
+        Provisioned: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: { BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 1 } },
+        },
+        Cleanup: { Type: 'Custom::DopLabCleanup', Properties: {} },
+        Bucket: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' },
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses a resource type that is not on the allowlist', () => {
+    expect(gate({ Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.t3.micro' } } })).toEqual([
+      {
+        rule: 'resource-type',
+        resource: 'Db',
+        message:
+          'Db has type AWS::RDS::DBInstance, which the cost gate does not allow; add the type to ALLOWED_RESOURCE_TYPES ' +
+          'in lib/cost-gate.ts, with a size rule if it has a size.',
+      },
+    ]);
+  });
+
+  it('refuses a NAT gateway, with its own message', () => {
+    expect(gate({ Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: 'subnet-0a1b2c3d' } } })).toEqual([
+      {
+        rule: 'nat-gateway',
+        resource: 'Nat',
+        message: 'Nat is a NAT gateway ($0.045 per hour plus data); labs use public subnets or VPC endpoints.',
+      },
+    ]);
+  });
+
+  it('refuses a Fargate task over 0.5 vCPU', () => {
+    expect(gate({ Task: fargateTask('1024') })).toEqual([
+      {
+        rule: 'fargate-cpu',
+        resource: 'Task',
+        message: 'Task definition Task asks Fargate for 1024 CPU; labs use at most 512 units (0.5 vCPU).',
+      },
+    ]);
+    expect(gate({ Task: fargateTask('1 vCPU') })[0].message).toBe(
+      'Task definition Task asks Fargate for 1 vCPU CPU; labs use at most 512 units (0.5 vCPU).',
+    );
+  });
+
+  it('refuses a Fargate task whose size it cannot read', () => {
+    expect(gate({ Task: fargateTask({ Ref: 'CpuParameter' }) })[0].message).toBe(
+      'Task definition Task asks Fargate for {"Ref":"CpuParameter"} CPU; labs use at most 512 units (0.5 vCPU).',
+    );
+  });
+
+  it('refuses an ECS service of more than 2 tasks', () => {
+    expect(gate({ Service: { Type: 'AWS::ECS::Service', Properties: { DesiredCount: 3 } } })).toEqual([
+      { rule: 'ecs-desired-count', resource: 'Service', message: 'ECS service Service runs 3 tasks; labs run at most 2.' },
+    ]);
+  });
+
+  it('refuses instance types above small, on instances, launch templates and auto scaling overrides', () => {
+    expect(
+      gate({
+        Instance: { Type: 'AWS::EC2::Instance', Properties: { InstanceType: 'm5.large' } },
+        Template: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { InstanceType: 'c7g.xlarge' } } },
+        Group: {
+          Type: 'AWS::AutoScaling::AutoScalingGroup',
+          Properties: {
+            MinSize: '1',
+            MaxSize: '2',
+            MixedInstancesPolicy: { LaunchTemplate: { Overrides: [{ InstanceType: 't3.micro' }, { InstanceType: 't3.medium' }] } },
+          },
+        },
+      }),
+    ).toEqual([
+      { rule: 'instance-type', resource: 'Instance', message: 'Instance uses instance type m5.large; labs use nano, micro or small instances only.' },
+      { rule: 'instance-type', resource: 'Template', message: 'Template uses instance type c7g.xlarge; labs use nano, micro or small instances only.' },
+      { rule: 'instance-type', resource: 'Group', message: 'Group uses instance type t3.medium; labs use nano, micro or small instances only.' },
+    ]);
+  });
+
+  it('refuses an instance with no literal instance type', () => {
+    expect(gate({ Instance: { Type: 'AWS::EC2::Instance', Properties: {} } })[0].message).toBe(
+      'Instance uses instance type (none); labs use nano, micro or small instances only.',
+    );
+  });
+
+  it('refuses DynamoDB capacity beyond 5 RCU/WCU, on the table or an index', () => {
+    expect(
+      gate({
+        Table: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: { ProvisionedThroughput: { ReadCapacityUnits: 25, WriteCapacityUnits: 5 } },
+        },
+        Indexed: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            BillingMode: 'PROVISIONED',
+            ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+            GlobalSecondaryIndexes: [{ IndexName: 'byDate', ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 10 } }],
+          },
+        },
+      }),
+    ).toEqual([
+      {
+        rule: 'dynamodb-capacity',
+        resource: 'Table',
+        message: 'DynamoDB table Table provisions 25 RCU / 5 WCU; labs use on-demand (PAY_PER_REQUEST) or at most 5 of each.',
+      },
+      {
+        rule: 'dynamodb-capacity',
+        resource: 'Indexed',
+        message: 'DynamoDB table Indexed provisions 1 RCU / 10 WCU; labs use on-demand (PAY_PER_REQUEST) or at most 5 of each.',
+      },
+    ]);
+  });
+
+  it('refuses Retain, RetainExceptOnCreate and Snapshot policies', () => {
+    expect(
+      gate({
+        Logs: { Type: 'AWS::Logs::LogGroup', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' },
+        Bucket: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'RetainExceptOnCreate' },
+        Table: { Type: 'AWS::DynamoDB::Table', Properties: { BillingMode: 'PAY_PER_REQUEST' }, DeletionPolicy: 'Snapshot' },
+      }),
+    ).toEqual([
+      { rule: 'retain', resource: 'Logs', message: 'Logs has DeletionPolicy Retain; lab resources must go with the stack (use Delete).' },
+      { rule: 'retain', resource: 'Logs', message: 'Logs has UpdateReplacePolicy Retain; lab resources must go with the stack (use Delete).' },
+      {
+        rule: 'retain',
+        resource: 'Bucket',
+        message: 'Bucket has DeletionPolicy RetainExceptOnCreate; lab resources must go with the stack (use Delete).',
+      },
+      { rule: 'retain', resource: 'Table', message: 'Table has DeletionPolicy Snapshot; lab resources must go with the stack (use Delete).' },
+    ]);
+  });
+
+  it('refuses container images not pinned by digest, in task definitions and Lambda images', () => {
+    expect(
+      gate({
+        Task: fargateTask('256', 'public.ecr.aws/nginx/nginx:latest'),
+        Fn: { Type: 'AWS::Lambda::Function', Properties: { PackageType: 'Image', Code: { ImageUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:v2' } } },
+      }),
+    ).toEqual([
+      {
+        rule: 'image-digest',
+        resource: 'Task',
+        message: 'Container image public.ecr.aws/nginx/nginx:latest of Task is not pinned by digest (…@sha256:<digest>).',
+      },
+      {
+        rule: 'image-digest',
+        resource: 'Fn',
+        message: 'Container image 123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:v2 of Fn is not pinned by digest (…@sha256:<digest>).',
+      },
+    ]);
+  });
+
+  it('accepts an ECR image built with intrinsics when it carries the digest', () => {
+    const image = { 'Fn::Join': ['', [{ Ref: 'AWS::AccountId' }, '.dkr.ecr.', { Ref: 'AWS::Region' }, '.amazonaws.com/orders-api@sha256:5f0e4a8c']] };
+    expect(gate({ Task: fargateTask('512', image as unknown as string) })).toEqual([]);
+  });
+});
