@@ -12,7 +12,7 @@ export const lab = defineLab({
   minutes: 30,
   deployMinutes: 2,
   cost: {
-    usdPerHour: 0.0007,
+    usdPerHour: 0.00067,
     pricing: 'us-east-1 on-demand list prices, read 2026-11; free tier ignored',
     items: [
       {
@@ -48,6 +48,7 @@ export const lab = defineLab({
     solved: join(__dirname, 'facts', 'solved.json'),
   },
   checker,
-  loadStack: () => import('./stack'),
-  loadSolution: async () => (await import('./solution')).solve,
+  // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
+  loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
+  loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,
 });
