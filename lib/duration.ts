@@ -3,7 +3,13 @@ import { DoplabError } from './errors';
 
 /** Parses a duration option such as `90s`, `10m` or `1h` into milliseconds. */
 export function parseDuration(text: string, option: string): number {
-  const value = /^\d+$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
+  let value: number | undefined;
+  try {
+    value = /^\d+$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
+  } catch {
+    // ms throws on an empty string instead of returning undefined.
+    value = undefined;
+  }
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new DoplabError('BAD_OPTION', 'usage', `${option} takes a duration like 90s, 10m or 1h; got "${text}".`);
   }

@@ -35,10 +35,15 @@ export function evaluate<F>(checks: readonly Check<F>[], facts: F, meta: Evaluat
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     source: meta.source,
-    score: results.reduce((sum, r) => sum + r.points, 0),
-    maxScore: results.reduce((sum, r) => sum + r.maxPoints, 0),
+    score: sumPoints(results.map((r) => r.points)),
+    maxScore: sumPoints(results.map((r) => r.maxPoints)),
     checks: results,
   };
+}
+
+/** Adds points so that decimal points add up as written (0.1 + 0.2 is 0.3, not 0.30000000000000004). */
+function sumPoints(points: readonly number[]): number {
+  return Math.round(points.reduce((sum, p) => sum + p, 0) * 1e9) / 1e9;
 }
 
 function runOne<F>(check: Check<F>, facts: F, done: ReadonlyMap<string, CheckResult>): CheckResult {
@@ -77,7 +82,7 @@ export function anyPending(result: LabResult): boolean {
 }
 
 /** The IAM actions a checker needs, reading the lab's stack included. */
-export function checkerActions(checker: Checker<OutputKeys, unknown>): string[] {
+export function checkerActions(checker: Pick<Checker<OutputKeys, unknown>, 'actions'>): string[] {
   return [...new Set(['cloudformation:DescribeStacks', ...checker.actions])].sort();
 }
 

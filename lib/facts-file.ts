@@ -25,10 +25,14 @@ const envelopeSchema = z.object({
   facts: z.unknown(),
 });
 
-function describeIssues(error: z.ZodError): string {
+/** The first few problems, each at its path in the file (`facts.logGroup.value.retentionInDays`). */
+function describeIssues(error: z.ZodError, under: readonly PropertyKey[] = []): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `  at ${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .map((issue) => {
+      const path = [...under, ...issue.path].map(String);
+      return `  at ${path.length ? path.join('.') : '(top level)'}: ${issue.message}`;
+    })
     .join('\n');
 }
 
@@ -59,7 +63,7 @@ export function loadFactsFile<F>(path: string, labId: string, factsSchema: z.Zod
   }
   const facts = factsSchema.safeParse(envelope.data.facts);
   if (!facts.success) {
-    throw new DoplabError('BAD_FACTS_FILE', 'usage', `Facts file ${path} has malformed facts for ${labId}:\n${describeIssues(facts.error)}`);
+    throw new DoplabError('BAD_FACTS_FILE', 'usage', `Facts file ${path} has malformed facts for ${labId}:\n${describeIssues(facts.error, ['facts'])}`);
   }
   return { ...envelope.data, format: FACTS_FORMAT, facts: facts.data };
 }

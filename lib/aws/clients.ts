@@ -29,7 +29,11 @@ const IAM_PREFIX: Readonly<Record<string, string>> = {
   ElasticLoadBalancingV2: 'elasticloadbalancing',
   ConfigService: 'config',
   EventBridge: 'events',
-  SchedulerClient: 'scheduler',
+  CloudWatchEvents: 'events',
+  SFN: 'states',
+  ApplicationAutoScaling: 'application-autoscaling',
+  AccessAnalyzer: 'access-analyzer',
+  CostExplorer: 'ce',
   ResourceGroupsTaggingAPI: 'tag',
   CodeStarconnections: 'codestar-connections',
 };
@@ -60,6 +64,8 @@ type ClientCtor<C> = new (config: never) => C;
  */
 export class AwsSession {
   private readonly clients = new Map<string, SdkClient>();
+  /** Clients built for one listener each (not shared); closed by `destroy` too. */
+  private readonly unshared: SdkClient[] = [];
 
   constructor(
     readonly options: AwsOptions = {},
@@ -91,8 +97,9 @@ export class AwsSession {
 
   /** Closes every client's sockets. */
   destroy(): void {
-    for (const client of this.clients.values()) client.destroy();
+    for (const client of [...this.clients.values(), ...this.unshared]) client.destroy();
     this.clients.clear();
+    this.unshared.length = 0;
   }
 
   private build<C extends object>(
@@ -113,12 +120,18 @@ export class AwsSession {
       credentials: this.options.credentials,
       retryMode: 'adaptive',
       maxAttempts: this.options.maxAttempts ?? 6,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: this.options.requestTimeoutMs ?? 15_000 },
+      // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: this.options.requestTimeoutMs ?? 15_000,
+        throwOnRequestTimeout: true,
+      },
     };
     for (const k of Object.keys(config) as (keyof typeof config)[]) if (config[k] === undefined) delete config[k];
     const client = new ctor(config as never) as unknown as SdkClient;
     client.middlewareStack.add(guardMiddleware(guard, resolvedRegion), { step: 'initialize', name: 'doplabGuard', priority: 'high' });
     if (cache) this.clients.set(key, client);
+    else this.unshared.push(client);
     return client as unknown as C;
   }
 }

@@ -102,3 +102,10 @@ export function awsErrorName(error: unknown): string | undefined {
   if (e instanceof DoplabError) return awsErrorName(e.cause);
   return e?.name;
 }
+
+/** The AWS error message behind an error, looking through a DoplabError's cause. */
+export function awsErrorMessage(error: unknown): string {
+  const e = error as { message?: string; cause?: unknown } | undefined;
+  if (e instanceof DoplabError) return awsErrorMessage(e.cause);
+  return e?.message ?? '';
+}

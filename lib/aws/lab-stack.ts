@@ -3,7 +3,7 @@ import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { stackNameFor } from '../contract';
 import { DoplabError } from '../errors';
 import type { AwsSession, CallListener } from './clients';
-import { awsErrorName } from './errors';
+import { awsErrorMessage, awsErrorName } from './errors';
 
 /** Who the session's credentials are and where they point. */
 export interface Identity {
@@ -50,7 +50,8 @@ export async function readLabStack(
   try {
     stack = (await cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
   } catch (error) {
-    if (awsErrorName(error) !== 'ValidationError') throw error;
+    // CloudFormation says "Stack with id X does not exist" as a ValidationError; other ValidationErrors are real failures.
+    if (awsErrorName(error) !== 'ValidationError' || !/does not exist/.test(awsErrorMessage(error))) throw error;
   }
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
     throw new DoplabError('LAB_NOT_DEPLOYED', 'environment', `Lab ${labId} is not deployed in ${region} (no stack ${name}).`, {

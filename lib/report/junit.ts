@@ -1,6 +1,15 @@
 import { create } from 'xmlbuilder2';
 import type { LabResult } from '../checker';
 
+// Terminal colour sequences, then anything XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF).
+const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/** Text that AWS or a learner wrote (log lines, patterns) may hold characters XML 1.0 forbids; CI tools then reject the whole report. */
+function xmlSafe(text: string): string {
+  return text.replace(ANSI_ESCAPE, '').replace(NOT_XML_CHAR, '\ufffd');
+}
+
 /** JUnit XML: one testsuite per lab result, one testcase per check (PENDING is a failure of type PENDING). */
 export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab'): string {
   const count = (status: string) => results.reduce((n, r) => n + r.checks.filter((c) => c.status === status).length, 0);
@@ -27,7 +36,7 @@ export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab')
       .ele('property', { name: 'score', value: String(result.score) }).up()
       .ele('property', { name: 'maxScore', value: String(result.maxScore) });
     for (const check of result.checks) {
-      const testcase = suite.ele('testcase', { classname: `${result.lab}.${check.taskStatement}`, name: `${check.id}: ${check.title}`, time: '0' });
+      const testcase = suite.ele('testcase', { classname: `${result.lab}.${check.taskStatement}`, name: xmlSafe(`${check.id}: ${check.title}`), time: '0' });
       const body = [
         check.evidence && `observed: ${check.evidence.observed}\nexpected: ${check.evidence.expected}\nwhere: ${check.evidence.where}`,
         check.error && `error: ${check.error.message}`,
@@ -36,11 +45,11 @@ export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab')
         .filter(Boolean)
         .join('\n');
       if (check.status === 'FAIL' || check.status === 'PENDING') {
-        testcase.ele('failure', { type: check.status, message: check.evidence?.observed ?? check.status }).txt(body);
+        testcase.ele('failure', { type: check.status, message: xmlSafe(check.evidence?.observed ?? check.status) }).txt(xmlSafe(body));
       } else if (check.status === 'ERROR') {
-        testcase.ele('error', { type: check.error?.code ?? 'ERROR', message: check.error?.message ?? 'error' }).txt(body);
+        testcase.ele('error', { type: check.error?.code ?? 'ERROR', message: xmlSafe(check.error?.message ?? 'error') }).txt(xmlSafe(body));
       } else if (check.status === 'SKIPPED') {
-        testcase.ele('skipped', { message: check.hint ?? 'skipped' });
+        testcase.ele('skipped', { message: xmlSafe(check.hint ?? 'skipped') });
       }
     }
   }

@@ -26,11 +26,14 @@ export function renderChecklist(result: LabResult, options: TerminalOptions): st
   const origin = result.source === 'facts-file' ? 'saved facts' : 'live';
   const lines = [c.bold(`${result.lab}`) + c.dim(` — account ${result.account}, ${result.region} (${origin})`), ''];
   const width = Math.max(...result.checks.map((r) => r.title.length), 10);
+  const pointsOf = (check: CheckResult) => `${formatPoints(check.points)}/${formatPoints(check.maxPoints)}`;
+  // Fractional points (0.5/1.25) are wider than 5 characters; align the column on the widest.
+  const pointsWidth = Math.max(...result.checks.map((r) => pointsOf(r).length), 5);
   for (const check of result.checks) {
-    const points = `${formatPoints(check.points)}/${formatPoints(check.maxPoints)}`;
+    const points = pointsOf(check);
     const label = check.status === 'PASS' || check.status === 'FAIL' ? '' : ` ${check.status}`;
     lines.push(
-      `  ${paint[check.status](SYMBOL[check.status])} ${check.title.padEnd(width)}  ${points.padStart(5)}  ${c.dim(`[${check.taskStatement}]`)}${paint[check.status](label)}`,
+      `  ${paint[check.status](SYMBOL[check.status])} ${check.title.padEnd(width)}  ${points.padStart(pointsWidth)}  ${c.dim(`[${check.taskStatement}]`)}${paint[check.status](label)}`,
     );
     if (check.status !== 'PASS') lines.push(...details(check, c.dim));
   }

@@ -29,7 +29,7 @@ const TEMPLATE_BODY_LIMIT = 51_200;
 const RETAINING = ['Retain', 'RetainExceptOnCreate', 'Snapshot'];
 
 type Log = (...args: unknown[]) => void;
-/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS handler files, inlined into Lambda code */
+ 
 const cleanup = require('../../labs/cloudwatch-metric-filters/cleanup.handler.js') as {
   onDelete: (props: Record<string, string>, log: Log) => Promise<void>;
 };
@@ -40,7 +40,7 @@ const generator = require('../../labs/cloudwatch-metric-filters/generator.handle
 const runtime = require('../../lib/cdk/cleanup-runtime.js') as {
   createHandler: (onDelete: typeof cleanup.onDelete) => (event: unknown, context: unknown) => Promise<void>;
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+ 
 
 describe('cloudwatch-metric-filters stack', () => {
   let app: App;

@@ -6,7 +6,7 @@ import { cfnEvent, lambdaContext, startCfnResponseServer, type CfnResponseServer
 
 type OnDelete = (props: Record<string, string>, log: (...args: unknown[]) => void) => unknown;
 type Handler = (event: unknown, context: unknown) => Promise<void>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain CommonJS file, inlined into Lambda code
+ 
 const runtime = require('../../../lib/cdk/cleanup-runtime.js') as { createHandler: (onDelete: OnDelete, marginMs?: number) => Handler };
 
 let server: CfnResponseServer;
@@ -120,7 +120,7 @@ describe('cleanupSource', () => {
     writeFileSync(join(dir, 'index.js'), source);
     const calls: unknown[] = [];
     (globalThis as { cleanupCalls?: unknown[] }).cleanupCalls = calls;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the generated Lambda entry point
+     
     const index = require(join(dir, 'index.js')) as { handler: Handler };
     await index.handler(cfnEvent('Delete', server.url, { Namespace: 'DopLab/OrdersApi' }), lambdaContext(120_000));
     expect(calls).toEqual([{ Namespace: 'DopLab/OrdersApi' }]);
