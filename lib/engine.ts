@@ -50,7 +50,13 @@ function runOne<F>(check: Check<F>, facts: F, done: ReadonlyMap<string, CheckRes
   const base = { id: check.id, title: check.title, taskStatement: check.taskStatement, maxPoints: check.points };
   const blocking = (check.dependsOn ?? []).filter((id) => done.get(id)?.status !== 'PASS');
   if (blocking.length > 0) {
-    return { ...base, status: 'SKIPPED', points: 0, hint: `Needs ${blocking.join(', ')} to pass first.` };
+    // A dependency that could not be checked (ERROR) is not something the learner can make pass.
+    const undecided = blocking.filter((id) => done.get(id)?.status === 'ERROR');
+    const hint =
+      undecided.length > 0
+        ? `Not checked: ${undecided.join(', ')} could not be checked (see the error above).`
+        : `Needs ${blocking.join(', ')} to pass first.`;
+    return { ...base, status: 'SKIPPED', points: 0, hint };
   }
   try {
     const verdict = check.run(facts);

@@ -78,13 +78,18 @@ describe('evaluate', () => {
     });
   });
 
-  it('skips a check whose dependency is still pending or errored', () => {
+  it('skips a check whose dependency is still pending', () => {
+    const result = evaluate([check('a', 'PENDING'), check('c', 'PASS', { dependsOn: ['a'] })], facts, meta);
+    expect(result.checks[1]).toMatchObject({ status: 'SKIPPED', hint: 'Needs a to pass first.' });
+  });
+
+  it('skips a check whose dependency errored, without asking the learner to make it pass', () => {
     const result = evaluate(
       [check('a', 'PENDING'), check('b', 'FAIL', { run: () => { throw new Error('boom'); } }), check('c', 'PASS', { dependsOn: ['a', 'b'] })],
       facts,
       meta,
     );
-    expect(result.checks[2]).toMatchObject({ status: 'SKIPPED', hint: 'Needs a, b to pass first.' });
+    expect(result.checks[2]).toMatchObject({ status: 'SKIPPED', hint: 'Not checked: b could not be checked (see the error above).' });
   });
 
   it('skips along a chain of dependencies, naming the nearest one that did not pass', () => {
