@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { z } from 'zod';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
+import { awsErrorName } from '../lib/aws/errors';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
 import {
   ALARM_RULES,
@@ -597,9 +598,15 @@ const filterCountsErrors: Check<Facts> = {
     const pick = bestFilter(facts);
     const { best } = pick;
     if (!best) {
+      const gone = facts.logGroup.ok && facts.logGroup.value === null;
       return {
         status: 'FAIL',
-        evidence: { observed: `no metric filter on log group ${facts.logGroupName}`, expected: ERRORS_EXPECTED(facts), where: logGroupWhere(facts) },
+        evidence: {
+          observed: gone ? `log group ${facts.logGroupName} does not exist` : `no metric filter on log group ${facts.logGroupName}`,
+          expected: ERRORS_EXPECTED(facts),
+          where: logGroupWhere(facts),
+        },
+        ...(gone ? { hint: `The lab's log group is gone; run doplab deploy ${LAB_ID} to recreate it.` } : {}),
       };
     }
     const observed = `${quote(best.pattern)} matched ${levelSummary(facts, best.matched)} sample lines${ofMany(pick, best.name)}`;
@@ -829,12 +836,18 @@ export const checker = defineChecker({
     const alertTopicArn = outputs.alertTopicArn;
     const samples = SAMPLE_EVENTS.map(({ level, line }) => ({ level, line }));
 
-    const metricFiltersRead = readFact(() =>
-      allPages(async (token) => {
-        const page = await logs.send(new DescribeMetricFiltersCommand({ logGroupName, limit: 50, nextToken: token }));
-        return { items: page.metricFilters, next: page.nextToken };
-      }),
-    );
+    const metricFiltersRead = readFact(async () => {
+      try {
+        return await allPages(async (token) => {
+          const page = await logs.send(new DescribeMetricFiltersCommand({ logGroupName, limit: 50, nextToken: token }));
+          return { items: page.metricFilters, next: page.nextToken };
+        });
+      } catch (error) {
+        // The log group was deleted: it has no filters. retention-set and the filter checks say it is gone.
+        if (awsErrorName(error) === 'ResourceNotFoundException') return [];
+        throw error;
+      }
+    });
     // Each filter's test starts as soon as the filters are known, without waiting for the other reads.
     const filterTestsRead = metricFiltersRead.then((filters) => (filters.ok ? testFilters(logs, filters.value, samples) : []));
     const logGroupRead = readFact(async () => {

@@ -14,8 +14,19 @@ interface GlobalOptions {
   verbose?: boolean;
 }
 
-function awsOptions(g: GlobalOptions): AwsOptions {
-  return { profile: g.profile, region: g.region, endpointUrl: g.endpointUrl };
+function awsOptions(g: GlobalOptions): AwsOptions & { verbose?: boolean } {
+  if (g.endpointUrl !== undefined && g.endpointUrl !== '') {
+    let url: URL | undefined;
+    try {
+      url = new URL(g.endpointUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol)) {
+      throw new DoplabError('BAD_OPTION', 'usage', `--endpoint-url (or AWS_ENDPOINT_URL) must be an http(s) URL such as http://localhost:4566; got "${g.endpointUrl}".`);
+    }
+  }
+  return { profile: g.profile, region: g.region, endpointUrl: g.endpointUrl || undefined, verbose: g.verbose };
 }
 
 // Commands load their modules on demand so that `list` and `check --facts` start fast. A typed
@@ -148,7 +159,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
         (async () => {
           const { findLab } = registry();
           const { synthLab } = command.lifecycle();
-          return synthLab(findLab(labId), io(globals(cmd)));
+          const g = globals(cmd);
+          return synthLab(findLab(labId), io(g), { verbose: g.verbose });
         })(),
       ),
     );

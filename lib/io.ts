@@ -8,8 +8,21 @@ export interface Io {
   readonly interactive: boolean;
 }
 
+let pipeGuarded = false;
+
+/** `doplab list | head` closes stdout early: stop quietly instead of crashing with EPIPE. */
+function guardBrokenPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 /** The process's own streams. */
 export function processIo(color: boolean): Io {
+  guardBrokenPipe();
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),

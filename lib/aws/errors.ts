@@ -72,7 +72,7 @@ export function mapAwsError(error: unknown, site: CallSite): DoplabError {
   if (THROTTLED.has(name)) {
     return new DoplabError('THROTTLED', 'environment', `AWS kept throttling ${where} after retries: ${message}`, {
       ...opts,
-      hint: 'Wait a minute and run again, or lower --concurrency.',
+      hint: 'Wait a minute and run again; other tools calling the same API in this account share its rate limit.',
     });
   }
   if (name === 'TimeoutError' || name === 'RequestTimeout' || /timed? ?out/i.test(name)) {

@@ -4,16 +4,20 @@ import type { Io } from '../io';
 import type { AnyLab } from '../registry';
 import type { AwsOptions } from '../aws/clients';
 import { formatDuration } from '../duration';
+import { DoplabIoHost } from '../toolkit-io';
+
+/** AWS options, plus --verbose for the toolkit's debug messages. */
+export type ToolkitOptions = AwsOptions & { readonly verbose?: boolean };
 
 // The CDK toolkit library and aws-cdk-lib are loaded here only, on demand: `check` must stay fast.
-async function loadToolkit(aws: AwsOptions, io: Io) {
+async function loadToolkit(aws: ToolkitOptions, io: Io) {
   // The toolkit's own SDK clients read these like the AWS CLI does.
   if (aws.region) process.env.AWS_REGION = aws.region;
   if (aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
   const toolkitLib: typeof import('@aws-cdk/toolkit-lib') = require('@aws-cdk/toolkit-lib');
   const toolkit = new toolkitLib.Toolkit({
     sdkConfig: { baseCredentials: toolkitLib.BaseCredentials.awsCliCompatible({ profile: aws.profile }) },
-    ioHost: new toolkitLib.NonInteractiveIoHost({ isTTY: io.interactive }),
+    ioHost: new DoplabIoHost(io, aws.verbose),
     color: io.color,
     emojis: false,
   });
@@ -21,7 +25,7 @@ async function loadToolkit(aws: AwsOptions, io: Io) {
 }
 
 /** The lab's CDK app, synthesized in-process (no `cdk` subprocess). */
-async function labAssembly(lab: AnyLab, aws: AwsOptions, io: Io) {
+async function labAssembly(lab: AnyLab, aws: ToolkitOptions, io: Io) {
   const { toolkit, toolkitLib } = await loadToolkit(aws, io);
   const cdk: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
   const stackModule = await lab.loadStack();
@@ -49,7 +53,7 @@ function toolkitFailure(code: 'DEPLOY_FAILED' | 'DESTROY_FAILED', lab: AnyLab, e
 }
 
 /** `doplab deploy <lab>`: synthesizes the lab's stack and deploys it with the CDK toolkit library. */
-export async function deployLab(lab: AnyLab, aws: AwsOptions, io: Io): Promise<number> {
+export async function deployLab(lab: AnyLab, aws: ToolkitOptions, io: Io): Promise<number> {
   io.err(`Deploying ${lab.id} (${stackNameFor(lab.id)}): about ${lab.deployMinutes} min, ~$${lab.cost.usdPerHour.toFixed(4)}/hour while deployed.`);
   const started = Date.now();
   const { toolkit, assembly, stacks } = await labAssembly(lab, aws, io);
@@ -63,7 +67,7 @@ export async function deployLab(lab: AnyLab, aws: AwsOptions, io: Io): Promise<n
 }
 
 /** `doplab destroy <lab>`: deletes the lab's stack (its in-stack cleanup removes what the learner made). */
-export async function destroyLab(lab: AnyLab, aws: AwsOptions, io: Io): Promise<number> {
+export async function destroyLab(lab: AnyLab, aws: ToolkitOptions, io: Io): Promise<number> {
   const started = Date.now();
   const { toolkit, assembly, stacks } = await labAssembly(lab, aws, io);
   try {
@@ -76,8 +80,8 @@ export async function destroyLab(lab: AnyLab, aws: AwsOptions, io: Io): Promise<
 }
 
 /** `doplab synth <lab>`: the lab's CloudFormation template, synthesized offline. */
-export async function synthLab(lab: AnyLab, io: Io): Promise<number> {
-  const { toolkit, assembly, stacks } = await labAssembly(lab, {}, io);
+export async function synthLab(lab: AnyLab, io: Io, options: { verbose?: boolean } = {}): Promise<number> {
+  const { toolkit, assembly, stacks } = await labAssembly(lab, options, io);
   const cached = await toolkit.synth(assembly, { stacks });
   try {
     const artifact = cached.cloudAssembly.getStackByName(stackNameFor(lab.id));

@@ -569,6 +569,23 @@ describe('cloudwatch-metric-filters checker', () => {
       expect(check(run(facts), 'filter-counts-errors').error?.action).toBe('logs:DescribeMetricFilters');
     });
 
+    it('fails with a redeploy hint, not an AWS error, when the lab log group was deleted', async () => {
+      mockSolvedAccount();
+      logs
+        .on(DescribeMetricFiltersCommand)
+        .rejects(awsError('ResourceNotFoundException', 'The specified log group does not exist.'));
+      logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+      const { facts } = await gather();
+      expect(facts.metricFilters).toEqual({ ok: true, value: [] });
+      const result = run(facts);
+      expect(check(result, 'filter-counts-errors')).toMatchObject({
+        status: 'FAIL',
+        evidence: { observed: `log group ${APP_LOG_GROUP_NAME} does not exist` },
+        hint: 'The lab\'s log group is gone; run doplab deploy cloudwatch-metric-filters to recreate it.',
+      });
+      expect(check(result, 'retention-set').status).toBe('FAIL');
+    });
+
     it('rejects with LAB_NOT_DEPLOYED and a deploy hint when the stack does not exist', async () => {
       cloudformation
         .on(DescribeStacksCommand)

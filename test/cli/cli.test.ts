@@ -135,6 +135,18 @@ describe('usage errors', () => {
     expect(run.stderr).toContain("missing required argument 'lab'");
   });
 
+  it('exits 2 on an --endpoint-url that is not an http(s) URL', () => {
+    const run = doplab(['check', LAB, '--endpoint-url', 'not a url'], isolatedEnv({ AWS_REGION: 'eu-west-1' }));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--endpoint-url (or AWS_ENDPOINT_URL) must be an http(s) URL such as http://localhost:4566; got "not a url".');
+  });
+
+  it('exits 2 on an AWS_ENDPOINT_URL that is not an http(s) URL', () => {
+    const run = doplab(['check', LAB], isolatedEnv({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'ftp://example' }));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('got "ftp://example"');
+  });
+
   it('exits 0 with --help', () => {
     const run = doplab(['--help']);
     expect(run.status).toBe(0);
@@ -149,6 +161,15 @@ describe('environment errors (exit 3, no stack trace)', () => {
     expect(run.status).toBe(3);
     expect(run.stderr).toContain('No AWS credentials found');
     expect(run.stderr).toContain('--profile');
+    expect(hasStackTrace(run.stderr)).toBe(false);
+    // The SDK's Node 20 deprecation notice would bury the message on every run.
+    expect(run.stderr).not.toContain('NodeVersionSupportWarning');
+  });
+
+  it('says so when deploy finds no credentials, after synthesizing in-process', () => {
+    const run = doplab(['deploy', LAB], isolatedEnv({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }));
+    expect(run.status).toBe(3);
+    expect(run.stderr).toContain(`No usable AWS credentials to deploy ${LAB}`);
     expect(hasStackTrace(run.stderr)).toBe(false);
   });
 
@@ -178,5 +199,18 @@ describe('start-up cost', () => {
     const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, env: isolatedEnv(), encoding: 'utf8' });
     const report = JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}');
     expect(report).toEqual({ code: 0, loaded: 0 });
+  });
+});
+
+describe('doplab synth', () => {
+  it('prints only the template on stdout (toolkit messages go to stderr)', () => {
+    const run = doplab(['synth', LAB]);
+    expect(run.status).toBe(0);
+    const template = JSON.parse(run.stdout);
+    expect(Object.values(template.Resources).map((r) => (r as { Type: string }).Type)).toEqual(
+      expect.arrayContaining(['AWS::Logs::LogGroup', 'AWS::SNS::Topic', 'AWS::Lambda::Function', 'Custom::DopLabCleanup']),
+    );
+    expect(template.Outputs).toHaveProperty('AppLogGroupName');
+    expect(run.stderr).toContain('Synthesis time');
   });
 });
