@@ -15,6 +15,7 @@ import {
   type MetricFilter,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { MockedSession, awsError } from '../support/mocked-session';
 import { checker, MAX_FILTERS_TESTED, type CloudWatchMetricFiltersFacts } from '../../checkers/cloudwatch-metric-filters';
 import { AwsSession, isReadOnlyAction, type AwsOptions, type CallListener } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
@@ -40,6 +41,7 @@ const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-fil
 const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const FIXTURES = join(__dirname, '..', 'fixtures', 'cloudwatch-metric-filters');
+const SDK_MODULES = [logsSdk, cloudwatchSdk, cloudformationSdk];
 
 const CHECK_IDS = [
   'filter-counts-errors',
@@ -400,7 +402,7 @@ describe('cloudwatch-metric-filters checker', () => {
     async function gather(options: AwsOptions = {}) {
       const actions: string[] = [];
       const listener: CallListener = (action) => actions.push(action);
-      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS, ...options });
+      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS, ...options }, SDK_MODULES);
       const file = await gatherFacts(checker, session, { identity: IDENTITY, listener });
       return { file, facts: file.facts, actions };
     }
@@ -610,7 +612,7 @@ describe('cloudwatch-metric-filters checker', () => {
     afterEach(() => logs.restore());
 
     it('refuses PutMetricFilter on a checker client before anything is sent', async () => {
-      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS });
+      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
       const client = session.readOnlyClient(CloudWatchLogsClient, REGION);
       const put = new PutMetricFilterCommand({
         logGroupName: APP_LOG_GROUP_NAME,
@@ -726,7 +728,7 @@ describe('cloudwatch-metric-filters checker', () => {
       });
       cloudformation.on(DescribeStacksCommand).resolves(DEPLOYED_STACK);
 
-      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS });
+      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
       const { facts } = await gatherFacts(checker, session, { identity: IDENTITY });
       const result = run(facts);
       expect(result.checks.filter((c) => c.status !== 'PASS')).toEqual([]);
@@ -835,52 +837,3 @@ function simulateMatches(pattern: string, lines: string[]) {
   return lines.flatMap((line, i) => (matches(line) ? [{ eventNumber: i + 1, eventMessage: line, extractedValues: {} }] : []));
 }
 
-/** An error as the SDK throws it for an AWS error response. */
-function awsError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400, requestId: 'e0c5a1f4-3b7d-4c2e-9f10-6a8b2d4c1e37' } });
-}
-
-const SDK_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
-  CloudWatchLogsClient: logsSdk,
-  CloudWatchClient: cloudwatchSdk,
-  CloudFormationClient: cloudformationSdk,
-};
-
-interface RoutableClient {
-  send: unknown;
-  middlewareStack: { add(middleware: unknown, options: object): void };
-}
-
-/**
- * aws-sdk-client-mock replaces Client#send, which would skip the client's middleware: doplab's
- * read-only guard, call listener and error mapping, and the SDK's own retries. Checker clients of this
- * session run their real middleware stack, and only the HTTP exchange at its bottom (below retries and
- * signing) is answered by the mock, so the tests see what a real AWS call would do.
- */
-class MockedSession extends AwsSession {
-  private readonly routed = new WeakSet<object>();
-
-  override readOnlyClient<C extends object>(ctor: new (config: never) => C, region?: string, listener?: CallListener): C {
-    const client = super.readOnlyClient(ctor, region, listener);
-    if (!this.routed.has(client)) {
-      this.routed.add(client);
-      answerFromMock(client as unknown as RoutableClient);
-    }
-    return client;
-  }
-}
-
-function answerFromMock(client: RoutableClient): void {
-  const mocked = Object.getPrototypeOf(client) as { send: (command: unknown) => Promise<object> };
-  // The client class's send is the mock; the SDK's real send (smithy's Client#send) is one level up.
-  client.send = (Object.getPrototypeOf(mocked) as { send: unknown }).send;
-  client.middlewareStack.add(
-    (_next: unknown, context: { clientName: string; commandName: string }) => async (args: { input: object }) => {
-      const Command = SDK_MODULES[context.clientName]?.[context.commandName] as (new (input: object) => object) | undefined;
-      if (!Command) throw new Error(`test double: no command ${context.commandName} for ${context.clientName}`);
-      const output = await mocked.send.call(client, new Command(args.input));
-      return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: { statusCode: 200, headers: {} } };
-    },
-    { step: 'finalizeRequest', priority: 'low', name: 'answerFromAwsSdkClientMock' },
-  );
-}

@@ -22,7 +22,7 @@ import {
   SAMPLE_EVENTS,
 } from '../../labs/cloudwatch-metric-filters/contract';
 import { addLabStack, CloudWatchMetricFiltersStack } from '../../labs/cloudwatch-metric-filters/stack';
-import { cfnEvent, lambdaContext, startCfnResponseServer } from '../helpers/cfn-response-server';
+import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
 
 /** The template body limit for a stack deployed without a bootstrap bucket (characters of the YAML the CDK CLI sends). */
 const TEMPLATE_BODY_LIMIT = 51_200;

@@ -22,7 +22,7 @@ import {
   type FakeAwsEndpoint,
   type FakeResponse,
   type ReceivedRequest,
-} from './fake-aws-endpoint';
+} from '../support/canned-endpoint';
 
 const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
@@ -382,7 +382,7 @@ describe('mapAwsError', () => {
     expect(error).toMatchObject({
       code: 'THROTTLED',
       message: 'AWS kept throttling logs:DescribeMetricFilters in eu-west-1 after retries: Rate exceeded',
-      hint: 'Wait a minute and run again, or lower --concurrency.',
+      hint: 'Wait a minute and run again; other tools calling the same API in this account share its rate limit.',
     });
     expect(exitCodeFor(error)).toBe(3);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupSource } from '../../../lib/cdk/inline-cleanup';
-import { cfnEvent, lambdaContext, startCfnResponseServer, type CfnResponseServer } from '../../helpers/cfn-response-server';
+import { cfnEvent, lambdaContext, startCfnResponseServer, type CfnResponseServer } from '../../support/cfn-response-server';
 
 type OnDelete = (props: Record<string, string>, log: (...args: unknown[]) => void) => unknown;
 type Handler = (event: unknown, context: unknown) => Promise<void>;

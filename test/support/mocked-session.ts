@@ -1,0 +1,71 @@
+import { AwsSession, type AwsOptions, type CallListener } from '../../lib/aws/clients';
+
+/** An SDK client package (`import * as logsSdk from '@aws-sdk/client-cloudwatch-logs'`): its client and command classes. */
+export type SdkModule = Readonly<Record<string, unknown>>;
+
+interface RoutableClient {
+  send: unknown;
+  middlewareStack: { add(middleware: unknown, options: object): void };
+}
+
+/**
+ * An AwsSession whose clients are answered by aws-sdk-client-mock *below* their middleware.
+ *
+ * aws-sdk-client-mock replaces Client#send, which would skip the client's middleware: doplab's
+ * read-only guard, call listener and error mapping, and the SDK's own retries. Clients of this session
+ * run their real middleware stack, and only the HTTP exchange at its bottom (below retries and
+ * signing) is answered by the mock, so tests see what a real AWS call would do. Create the mocks
+ * (`mockClient(CloudWatchLogsClient)`) before asking the session for clients.
+ */
+export class MockedSession extends AwsSession {
+  private readonly routed = new WeakSet<object>();
+
+  /** @param sdkModules the SDK packages whose commands the mocks answer */
+  constructor(
+    options: AwsOptions,
+    private readonly sdkModules: readonly SdkModule[],
+  ) {
+    super(options, {});
+  }
+
+  override readOnlyClient<C extends object>(ctor: new (config: never) => C, region?: string, listener?: CallListener): C {
+    return this.route(super.readOnlyClient(ctor, region, listener));
+  }
+
+  override client<C extends object>(ctor: new (config: never) => C, region?: string): C {
+    return this.route(super.client(ctor, region));
+  }
+
+  private route<C extends object>(client: C): C {
+    if (!this.routed.has(client)) {
+      this.routed.add(client);
+      answerFromMock(client as unknown as RoutableClient, this.sdkModules);
+    }
+    return client;
+  }
+}
+
+function answerFromMock(client: RoutableClient, sdkModules: readonly SdkModule[]): void {
+  const mocked = Object.getPrototypeOf(client) as { send: (command: unknown) => Promise<object> };
+  // The client class's send is the mock; the SDK's real send (smithy's Client#send) is one level up.
+  client.send = (Object.getPrototypeOf(mocked) as { send: unknown }).send;
+  client.middlewareStack.add(
+    (_next: unknown, context: { clientName: string; commandName: string }) => async (args: { input: object }) => {
+      const sdk = sdkModules.find((m) => m[context.clientName] !== undefined);
+      const Command = sdk?.[context.commandName] as (new (input: object) => object) | undefined;
+      if (!Command) throw new Error(`test double: no command ${context.commandName} for ${context.clientName}; pass its SDK module to MockedSession`);
+      const output = await mocked.send.call(client, new Command(args.input));
+      return { output: { $metadata: { httpStatusCode: 200 }, ...output }, response: { statusCode: 200, headers: {} } };
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'answerFromAwsSdkClientMock' },
+  );
+}
+
+/** An error as the SDK throws it for an AWS error response (`name` is the AWS error code). */
+export function awsError(name: string, message: string, httpStatusCode = 400): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode, requestId: 'e0c5a1f4-3b7d-4c2e-9f10-6a8b2d4c1e37' },
+  });
+}
