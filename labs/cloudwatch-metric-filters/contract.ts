@@ -63,7 +63,7 @@ export const SAMPLE_EVENTS: readonly { readonly level: LogLevel; readonly line: 
   },
   {
     level: 'WARN',
-    line: '{"timestamp":"2026-11-23T10:15:05.062Z","level":"WARN","service":"orders-api","requestId":"3a9f6d18-8e2b-4c07-b5d4-9f1e2a7c6b53","method":"POST","path":"/shipping/quote","status":200,"latencyMs":655,"message":"carrier API returned ERROR_RATE_LIMITED, retrying in 200 ms"}',
+    line: '{"timestamp":"2026-11-23T10:15:05.062Z","level":"WARN","service":"orders-api","requestId":"3a9f6d18-8e2b-4c07-b5d4-9f1e2a7c6b53","method":"POST","path":"/shipping/quote","status":200,"latencyMs":655,"message":"carrier API answered ERROR 429 (rate limited), retrying in 200 ms"}',
   },
   {
     level: 'ERROR',

@@ -174,11 +174,11 @@ describe('cloudwatch-metric-filters checker', () => {
       expect(c.hint).toMatch(/case-sensitive/);
     });
 
-    it('fails when a term pattern also counts the WARN line that mentions ERROR_RATE_LIMITED, hinting at the level field', () => {
+    it('fails when a term pattern also counts the WARN line whose message mentions ERROR, hinting at the level field', () => {
       const result = run(load(join(FIXTURES, 'term-pattern.json')).facts);
       const c = check(result, 'filter-ignores-other-levels');
       expect(c.evidence?.observed).toBe(
-        `pattern 'ERROR' also matched 1 other line: WARN "carrier API returned ERROR_RATE_LIMITED, retrying in 200 ms"`,
+        `pattern 'ERROR' also matched 1 other line: WARN "carrier API answered ERROR 429 (rate limited), retrying in 200 ms"`,
       );
       expect(c.hint).toMatch(/term pattern matches text anywhere/);
       expect(c.hint).toMatch(/level field/);
