@@ -38,6 +38,28 @@ export interface LabStackModule {
   readonly addLabStack: (app: import('constructs').Construct) => void;
 }
 
+/** What a lab's preflight receives before `deploy`: read/write SDK clients in the target account. */
+export interface PreflightContext {
+  readonly account: string;
+  readonly region: string;
+  /** An SDK client (default: the deploy region), with doplab's retries, timeouts and error mapping. */
+  readonly client: <C extends object>(ctor: new (config: never) => C, region?: string) => C;
+  /** Progress lines for the user. */
+  readonly log: (line: string) => void;
+}
+
+/** What a preflight decided before deploy. */
+export interface PreflightResult {
+  /**
+   * CDK context for the lab's stack, read there with `this.node.tryGetContext(key)`; keys are
+   * `doplab:<lab id>:<name>`. Plain `cdk deploy` users pass the same keys with `-c key=value`, so the
+   * stack must default to what is safe without them (and the lab README says which keys exist).
+   */
+  readonly context?: Readonly<Record<string, string>>;
+  /** Lines to show the user, e.g. "reusing the account's AWS Config recorder default". */
+  readonly notes?: readonly string[];
+}
+
 export type Difficulty = 'foundational' | 'intermediate' | 'advanced';
 
 /** Everything doplab knows about a lab. */
@@ -62,6 +84,11 @@ export interface Lab<O extends OutputKeys = OutputKeys, F = unknown> {
   readonly examples: { readonly starting: string; readonly solved: string };
   readonly checker: Checker<O, F>;
   readonly loadStack: () => Promise<LabStackModule>;
+  /**
+   * The lab's own preconditions, run by `deploy` after the account checks: it may stop the deploy (throw
+   * a DoplabError saying what to do) or decide stack context (e.g. reuse an existing AWS Config recorder).
+   */
+  readonly preflight?: (ctx: PreflightContext) => Promise<PreflightResult>;
   readonly loadSolution: () => Promise<Solution<O>>;
 }
 

@@ -7,10 +7,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 
 /**
- * Most characters of inline Lambda code a lab may use (DESIGN §3). CloudFormation's own ZipFile limit was 4096
- * until 2022; doplab keeps it so that a handful of functions still fit in a 51,200-byte template.
+ * Most characters of inline Lambda code one function may use. CloudFormation's ZipFile limit of 4096 was
+ * removed in 2022 (aws-cdk #20624); what binds is the 51,200-byte template body a lab deploys without
+ * bootstrap (tests assert it), so a function may use up to 12 KB and a lab still fits a few of them.
  */
-export const INLINE_CODE_LIMIT = 4096;
+export const INLINE_CODE_LIMIT = 12_288;
 
 /** Lambda's limit on the total size of a function's environment variables, in bytes. */
 const ENVIRONMENT_LIMIT = 4096;

@@ -5,7 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { compactSource, InlineCleanup, InlineFunction } from '../../../lib/cdk/inline-cleanup';
+import { compactSource, INLINE_CODE_LIMIT, InlineCleanup, InlineFunction } from '../../../lib/cdk/inline-cleanup';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'doplab-inline-'))));
@@ -64,10 +64,10 @@ describe('InlineFunction', () => {
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
-  it('refuses inline code over 4096 characters', () => {
-    const source = `exports.handler = async () => '${'x'.repeat(4096)}';`;
+  it('refuses inline code over the limit', () => {
+    const source = `exports.handler = async () => '${'x'.repeat(INLINE_CODE_LIMIT)}';`;
     expect(() => inlineFunction(source)).toThrow(
-      `Inline code of Test/Worker is ${source.length} characters; doplab's limit is 4096. Shorten the handler file.`,
+      `Inline code of Test/Worker is ${source.length} characters; doplab's limit is ${INLINE_CODE_LIMIT}. Shorten the handler file.`,
     );
   });
 
@@ -119,9 +119,9 @@ describe('InlineCleanup', () => {
     template.resourceCountIs('AWS::Lambda::Function', 1);
   });
 
-  it('refuses a combined source over 4096 characters', () => {
-    const file = handlerFile(`exports.onDelete = async () => '${'x'.repeat(3000)}';\n`);
-    expect(() => cleanupStack(file)).toThrow(/^Inline code of Test\/Cleanup\/Handler is \d+ characters; doplab's limit is 4096\./);
+  it('refuses a combined source over the limit', () => {
+    const file = handlerFile(`exports.onDelete = async () => '${'x'.repeat(INLINE_CODE_LIMIT)}';\n`);
+    expect(() => cleanupStack(file)).toThrow(new RegExp(`^Inline code of Test/Cleanup/Handler is \\d+ characters; doplab's limit is ${INLINE_CODE_LIMIT}\\.`));
   });
 
   it('refuses property names CloudFormation reserves', () => {
