@@ -1,7 +1,7 @@
 'use strict';
 // The shared runtime of doplab's in-stack cleanup functions (DESIGN §7). InlineCleanup inlines it, then the lab's
 // handler file, which exports onDelete(props, log). Full-line comments and indentation are stripped at synth, so
-// use no multi-line strings. Every byte here counts against the 4096-character inline budget of each lab.
+// use no multi-line strings. Every byte here counts against each lab's inline budget (INLINE_CODE_LIMIT).
 const http = require('node:http');
 const https = require('node:https');
 
