@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnResource, Stack, TagManager, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import {
@@ -24,7 +24,6 @@ import * as yamlTypes from 'yaml/types';
 import { LAB_TAG_KEY } from '../../lib/contract';
 import { costGate, type CfnTemplate } from '../../lib/cost-gate';
 import { DoplabError } from '../../lib/errors';
-import { labRegions } from '../../lib/lab';
 import {
   BASELINE_ALARM_NAME,
   BASELINE_FILE,
@@ -173,8 +172,8 @@ describe('stacksets-multi-region stack', () => {
       expect(json.Conditions).toEqual({ DeployedInUsEast1: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } });
       // The lab's declared regions follow the same rule.
       expect(defaultSecondRegion('us-east-1')).toBe('us-west-2');
-      expect(labRegions(lab, 'us-east-1')).toEqual(['us-east-1', 'us-west-2']);
-      expect(labRegions(lab, 'eu-west-1')).toEqual(['eu-west-1', 'us-east-1']);
+      expect(lab.regions?.('us-east-1')).toEqual(['us-east-1', 'us-west-2']);
+      expect(lab.regions?.('eu-west-1')).toEqual(['eu-west-1', 'us-east-1']);
     });
 
     it('takes the second region from CDK context, with a rule that it differs from the deploy region', () => {
