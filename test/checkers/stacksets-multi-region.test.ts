@@ -294,6 +294,44 @@ describe('stacksets-multi-region checker', () => {
       expect(file.stack.outputs).toEqual(STACK_OUTPUTS);
     });
 
+    it('needs five sequential round trips: the stack, the StackSets, their details, instances and operations, then each instance stack', async () => {
+      const solved = solvedFacts();
+      mockAccount(cloudformation, logs, solved);
+      // Each answer takes 20 ms; a call's round is one more than the deepest round finished when it was sent.
+      let finished = 0;
+      const rounds: Record<string, number> = {};
+      function slow<I, T>(name: (input: I) => string, answer: (input: I) => T | Promise<T>) {
+        return async (input: I) => {
+          const round = finished + 1;
+          rounds[name(input)] = Math.max(rounds[name(input)] ?? 0, round);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          finished = Math.max(finished, round);
+          return answer(input);
+        };
+      }
+      const stackAnswer = (input: { StackName: string }) => {
+        if (input.StackName === STACK_NAME) return { Stacks: [{ StackName: STACK_NAME, CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE' as const, Outputs: Object.entries(STACK_OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] };
+        const s = solved.labStackSets[0].stacks.find((x: { stackId: string }) => x.stackId === input.StackName);
+        return { Stacks: [{ StackName: 'instance', StackId: s.stackId, CreationTime: new Date(), ...s.stack.value }] };
+      };
+      cloudformation.on(DescribeStacksCommand).callsFake(slow((i: { StackName: string }) => (i.StackName === STACK_NAME ? 'DescribeStacks(lab)' : 'DescribeStacks(instance)'), stackAnswer));
+      cloudformation.on(ListStackSetsCommand).callsFake(slow(() => 'ListStackSets', () => ({ Summaries: [{ StackSetName: 'doplab-platform-baseline', Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' }] })));
+      cloudformation.on(DescribeStackSetCommand).callsFake(slow(() => 'DescribeStackSet', () => ({ StackSet: asSdk(solved.stackSets.value[0]) })));
+      cloudformation.on(ListStackInstancesCommand).callsFake(slow(() => 'ListStackInstances', () => ({ Summaries: asSdk(solved.labStackSets[0].instances.value) })));
+      cloudformation.on(ListStackSetOperationsCommand).callsFake(slow(() => 'ListStackSetOperations', () => ({ Summaries: asSdk(solved.labStackSets[0].operations.value) })));
+      logs.on(DescribeLogGroupsCommand).callsFake(slow(() => 'DescribeLogGroups', () => ({ logGroups: [solved.baseline[0].logGroup.value] })));
+      await gather();
+      expect(rounds).toEqual({
+        'DescribeStacks(lab)': 1,
+        ListStackSets: 2,
+        DescribeLogGroups: 2,
+        DescribeStackSet: 3,
+        ListStackInstances: 4,
+        ListStackSetOperations: 4,
+        'DescribeStacks(instance)': 5,
+      });
+    });
+
     it('gathers exactly the shipped solved example from the AWS answers it stands for', async () => {
       const solved = solvedFacts();
       mockAccount(cloudformation, logs, solved);
