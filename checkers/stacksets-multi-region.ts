@@ -326,8 +326,9 @@ function operationsOf(data: LabStackSetFacts): Operation[] {
   return [...need(data.operations)].sort((a, b) => ((a.CreationTimestamp ?? '') < (b.CreationTimestamp ?? '') ? 1 : -1));
 }
 
-function busyOperation(data: LabStackSetFacts): Operation | undefined {
-  return operationsOf(data).find((op) => BUSY.includes(op.Status ?? ''));
+/** The StackSet's running operation, if any; `rollouts` ignores drift detection, which changes no instance. */
+function busyOperation(data: LabStackSetFacts, only: 'any' | 'rollouts' = 'any'): Operation | undefined {
+  return operationsOf(data).find((op) => BUSY.includes(op.Status ?? '') && (only === 'any' || op.Action !== 'DETECT_DRIFT'));
 }
 
 function describeOperation(op: Operation): string {
@@ -417,7 +418,7 @@ const instancesCurrent: Check<Facts> = {
     const regions = labRegionsOf(facts);
     const where = setWhere(facts, set);
     const expected = `stack instances for account ${facts.account} in ${regions.join(' and ')}, each CURRENT`;
-    const busy = busyOperation(data);
+    const busy = busyOperation(data, 'rollouts');
     if (busy) return pending(describeOperation(busy), `${expected} once the operation finishes`, where);
     const byRegion = labInstances(facts, data);
     const seen = regions.map((r) => byRegion.get(r));
@@ -499,7 +500,7 @@ const parameterRolledOut: Check<Facts> = {
     const where = setWhere(facts, set);
     const want = String(UPDATED_RETENTION_DAYS);
     const expected = `${RETENTION_PARAMETER} = ${want} in the StackSet and in the stack of every instance (${labRegionsOf(facts).join(', ')})`;
-    const busy = busyOperation(data);
+    const busy = busyOperation(data, 'rollouts');
     if (busy) return pending(describeOperation(busy), `${expected} once the operation finishes`, where);
     const setValue = parameterValue(set.Parameters) ?? 'the template default';
     const values = labRegionsOf(facts).map((region) => {

@@ -136,6 +136,14 @@ describe('stacksets-multi-region checker', () => {
       expect(check(result, 'instances-current').evidence?.expected).toMatch(/once the operation finishes$/);
     });
 
+    it('is pending on drift only while a drift detection runs: it changes no instance', () => {
+      const facts = solvedFacts();
+      Object.assign(facts.labStackSets[0].operations.value[0], { Status: 'RUNNING', EndTimestamp: undefined });
+      const result = run(facts);
+      expect(result.checks.map((c) => c.status)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PENDING']);
+      expect(check(result, 'drift-detected').evidence?.observed).toBe('operation 5a7c9e1b-3d5f-4b6a-8c0e-2f4a6b8c0d1e (DETECT_DRIFT) is RUNNING since 2026-11-23T10:31:12.044Z');
+    });
+
     it('fails a failed instance with its status reason and a hint on where to look', () => {
       const c = check(run(load(join(FIXTURES, 'instance-failed.json')).facts), 'instances-current');
       expect(c.evidence?.observed).toMatch(/^eu-west-1: CURRENT \(SUCCEEDED\); us-east-1: OUTDATED \(FAILED\): ResourceLogicalId:AuditLogGroup, .*The specified log group does not exist/);
