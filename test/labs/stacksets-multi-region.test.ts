@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { App, CfnResource, Stack, TagManager, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
@@ -540,6 +541,23 @@ describe('cleanup.handler.js', () => {
       await runtime.createHandler(cleanup.onDelete)(cfnEvent('Delete', server.url, props), lambdaContext(CLEANUP_TIMEOUT.toMilliseconds()));
       expect(responsesWhenStackSetDeleted).toBe(0);
       expect(server.responses).toHaveLength(1);
+      expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
+    } finally {
+      jest.restoreAllMocks();
+      await server.close();
+    }
+  });
+
+  it('works the same once inlined into the template (runtime + handler, comments stripped)', async () => {
+    mockOneLabStackSet();
+    const fn = Object.values(Template.fromStack(addLabStack(new App())).findResources('AWS::Lambda::Function'))[0];
+    const inlined = { exports: {} as { handler?: (event: unknown, context: unknown) => Promise<void> } };
+    runInNewContext(fn.Properties.Code.ZipFile as string, { require, module: inlined, exports: inlined.exports, console, setTimeout, clearTimeout, Buffer, URL });
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const server = await startCfnResponseServer();
+    try {
+      await inlined.exports.handler!(cfnEvent('Delete', server.url, props), lambdaContext(120_000));
+      expect(sequence()).toEqual(expect.arrayContaining(['DeleteStackInstances', 'DeleteStackSet']));
       expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
     } finally {
       jest.restoreAllMocks();
