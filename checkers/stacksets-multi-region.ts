@@ -206,7 +206,7 @@ async function readStackSets(cfn: CloudFormationClient): Promise<StackSetView[]>
     return { items: page.Summaries, next: page.NextToken };
   });
   const selfManaged = summaries
-    .filter((s) => s.PermissionModel !== 'SERVICE_MANAGED' && s.StackSetName)
+    .filter((s) => s.Status !== 'DELETED' && s.PermissionModel !== 'SERVICE_MANAGED' && s.StackSetName)
     .map((s) => s.StackSetName!)
     .sort()
     .slice(0, MAX_STACK_SETS);

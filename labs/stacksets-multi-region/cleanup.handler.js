@@ -39,7 +39,7 @@ async function findLabStackSets(cfn, adminRoleArn, executionRoleName) {
     // ListStackSets also lists DELETED sets unless asked for ACTIVE ones.
     const page = await cfn.send(new ListStackSetsCommand({ Status: 'ACTIVE', NextToken }));
     for (const summary of page.Summaries ?? []) {
-      if (summary.PermissionModel === 'SERVICE_MANAGED') continue;
+      if (summary.Status === 'DELETED' || summary.PermissionModel === 'SERVICE_MANAGED') continue;
       const { StackSet: set } = await cfn.send(new DescribeStackSetCommand({ StackSetName: summary.StackSetName }));
       if (set && (set.AdministrationRoleARN === adminRoleArn || set.ExecutionRoleName === executionRoleName)) names.push(set.StackSetName);
     }

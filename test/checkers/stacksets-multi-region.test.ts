@@ -360,7 +360,11 @@ describe('stacksets-multi-region checker', () => {
         NextToken: 'p2',
       });
       cloudformation.on(ListStackSetsCommand, { NextToken: 'p2' }).resolves({
-        Summaries: [{ StackSetName: 'billing-alarms', Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' }],
+        Summaries: [
+          { StackSetName: 'billing-alarms', Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' },
+          // Endpoints that ignore the Status filter (local emulators) still list deleted StackSets.
+          { StackSetName: 'old-baseline', Status: 'DELETED', PermissionModel: 'SELF_MANAGED' },
+        ],
       });
       cloudformation.on(DescribeStackSetCommand, { StackSetName: 'billing-alarms' }).resolves({
         StackSet: { StackSetName: 'billing-alarms', Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED', AdministrationRoleARN: `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`, ExecutionRoleName: 'AWSCloudFormationStackSetExecutionRole', TemplateBody: '{}' },

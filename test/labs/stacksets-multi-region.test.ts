@@ -475,6 +475,7 @@ describe('cleanup.handler.js', () => {
         Summaries: [
           { StackSetName: 'by-execution-role', Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' },
           { StackSetName: 'someone-elses', Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' },
+          { StackSetName: 'deleted-last-week', Status: 'DELETED', PermissionModel: 'SELF_MANAGED' },
         ],
       });
     const defaultAdmin = `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetAdministrationRole`;
