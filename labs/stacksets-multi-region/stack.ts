@@ -140,7 +140,6 @@ export class StackSetsMultiRegionStack extends DopLabStack {
             'cloudformation:ListStackInstances',
             'cloudformation:ListStackSetOperations',
             'cloudformation:DescribeStackSetOperation',
-            'cloudformation:StopStackSetOperation',
             'cloudformation:DeleteStackInstances',
             'cloudformation:DeleteStackSet',
           ],
