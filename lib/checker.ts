@@ -53,8 +53,8 @@ export interface GatherContext<O extends OutputKeys> {
   readonly outputs: StackOutputs<O>;
   readonly account: string;
   readonly region: string;
-  /** A read-only SDK client for the lab's region; any non-read command is refused before it is sent. */
-  readonly client: <C extends object>(ctor: new (config: never) => C) => C;
+  /** A read-only SDK client (default: the lab's region); any non-read command is refused before it is sent. */
+  readonly client: <C extends object>(ctor: new (config: never) => C, region?: string) => C;
 }
 
 /** A lab's checker: what it reads (gather) and how it judges (checks). */

@@ -109,7 +109,7 @@ export async function gatherFacts<O extends OutputKeys, F>(
     outputs,
     account: identity.account,
     region: identity.region,
-    client: (ctor) => session.readOnlyClient(ctor, identity.region, options.listener),
+    client: (ctor, region) => session.readOnlyClient(ctor, region ?? identity.region, options.listener),
   });
   return {
     format: FACTS_FORMAT,
