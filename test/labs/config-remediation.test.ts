@@ -285,7 +285,7 @@ describe('preflight', () => {
   function answer(recorders: ConfigurationRecorder[], recording: Record<string, boolean>, channels: { name: string; s3BucketName: string }[]) {
     cfg.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: recorders });
     cfg.on(DescribeConfigurationRecorderStatusCommand).resolves({
-      ConfigurationRecordersStatus: Object.entries(recording).map(([name, on]) => ({ name, recording: on, lastStatus: on ? 'SUCCESS' : undefined })),
+      ConfigurationRecordersStatus: Object.entries(recording).map(([name, on]) => ({ name, recording: on, lastStatus: on ? ('Success' as const) : undefined })),
     });
     cfg.on(DescribeDeliveryChannelsCommand).resolves({ DeliveryChannels: channels });
   }
