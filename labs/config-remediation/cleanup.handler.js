@@ -12,8 +12,18 @@ const {
   StopConfigurationRecorderCommand,
 } = require('@aws-sdk/client-config-service');
 const { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
+const {
+  IAMClient,
+  GetRoleCommand,
+  ListRolePoliciesCommand,
+  DeleteRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  DetachRolePolicyCommand,
+  DeleteRoleCommand,
+} = require('@aws-sdk/client-iam');
 
-/** Removes the remediation of props.ConfigRuleName, stops props.RecorderName (if the lab owns one), empties props.BucketNames. */
+// Removes the rule's remediation and the automation roles it used that carry props.RoleTag (key=value), stops the lab recorder
+// (props.RecorderName, only when the lab owns it) and empties props.BucketNames.
 exports.onDelete = async (props, log, wait = sleep) => {
   const cfg = new ConfigServiceClient({});
   const failed = [];
@@ -26,7 +36,10 @@ exports.onDelete = async (props, log, wait = sleep) => {
   };
   const rule = props.ConfigRuleName;
   await attempt(`remediation exceptions of ${rule}`, () => deleteExceptions(cfg, rule, log));
-  await attempt(`remediation of ${rule}`, () => deleteRemediation(cfg, rule, log, wait));
+  const roles = [];
+  await attempt(`remediation of ${rule}`, () => deleteRemediation(cfg, rule, log, wait, roles));
+  const iam = new IAMClient({});
+  for (const roleName of roles) await attempt(`role ${roleName}`, () => deleteLabRole(iam, roleName, props.RoleTag, log));
   if (props.RecorderName) {
     await attempt(`recorder ${props.RecorderName}`, async () => {
       await cfg.send(new StopConfigurationRecorderCommand({ ConfigurationRecorderName: props.RecorderName }));
@@ -54,13 +67,16 @@ async function deleteExceptions(cfg, rule, log) {
 }
 
 // A remediation execution in progress blocks the deletion (RemediationInProgressException): wait for it, up to ~4 min.
-async function deleteRemediation(cfg, rule, log, wait) {
+async function deleteRemediation(cfg, rule, log, wait, roles) {
   const page = await cfg.send(new DescribeRemediationConfigurationsCommand({ ConfigRuleNames: [rule] }));
   for (const rc of page.RemediationConfigurations || []) {
     for (let n = 1; ; n++) {
       try {
         await cfg.send(new DeleteRemediationConfigurationCommand({ ConfigRuleName: rule, ResourceType: rc.ResourceType }));
         log(`deleted remediation ${rc.TargetId} of ${rule}`);
+        const roleArn = (((rc.Parameters || {}).AutomationAssumeRole || {}).StaticValue || {}).Values || [];
+        const roleName = /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn[0] || '');
+        if (roleName && !roles.includes(roleName[1])) roles.push(roleName[1]);
         break;
       } catch (e) {
         if (e.name !== 'RemediationInProgressException' || n >= 16) throw e;
@@ -69,6 +85,25 @@ async function deleteRemediation(cfg, rule, log, wait) {
       }
     }
   }
+}
+
+// Only a role the learner tagged for the lab: a role they reused from elsewhere stays (IAM enforces it too).
+async function deleteLabRole(iam, roleName, roleTag, log) {
+  const [key, value] = (roleTag || '').split('=');
+  let role;
+  try {
+    role = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role;
+  } catch (e) {
+    if (e.name === 'NoSuchEntity' || e.name === 'AccessDenied') return log(`role ${roleName} left alone: ${e.name}`);
+    throw e;
+  }
+  if (!(role.Tags || []).some((t) => t.Key === key && t.Value === value)) return log(`role ${roleName} left alone: not tagged ${roleTag}`);
+  const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+  for (const PolicyName of inline.PolicyNames || []) await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName }));
+  const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
+  for (const p of attached.AttachedPolicies || []) await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn }));
+  await iam.send(new DeleteRoleCommand({ RoleName: roleName }));
+  log(`deleted role ${roleName}`);
 }
 
 async function emptyBucket(s3, bucket, log) {

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { InlineCleanup } from '../../lib/cdk/inline-cleanup';
 import { DopLabStack } from '../../lib/cdk/lab-stack';
+import { LAB_TAG_KEY } from '../../lib/contract';
 import {
   CONFIG_RULE_NAME,
   CONTEXT_CREATE_RECORDER,
@@ -67,6 +68,7 @@ export class ConfigRemediationStack extends DopLabStack {
       handlerFile: join(__dirname, 'cleanup.handler.js'),
       properties: {
         ConfigRuleName: CONFIG_RULE_NAME,
+        RoleTag: `${LAB_TAG_KEY}=${LAB_ID}`,
         BucketNames: Fn.join(',', emptied.map((b) => b.bucketName)),
         ...(labRecorder ? { RecorderName: RECORDER_NAME } : {}),
       },
@@ -82,6 +84,12 @@ export class ConfigRemediationStack extends DopLabStack {
         reason:
           'AWS Config remediation configurations, remediation exceptions and recorders are addressed by rule or recorder name in ' +
           "the request, not by ARN; the cleanup only ever sends the lab rule's and the lab recorder's names.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+        reason:
+          'The learner names the automation role; the cleanup may delete only roles tagged for this lab (an IAM condition), ' +
+          "and only those the lab rule's remediation uses.",
       },
       ...emptied.map((b) => ({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(b.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
@@ -192,6 +200,12 @@ export class ConfigRemediationStack extends DopLabStack {
           ...(ownRecorder ? ['config:StopConfigurationRecorder'] : []),
         ],
         resources: ['*'],
+      }),
+      // The learner's automation role, only when tagged for the lab.
+      new iam.PolicyStatement({
+        actions: ['iam:GetRole', 'iam:ListRolePolicies', 'iam:DeleteRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy', 'iam:DeleteRole'],
+        resources: [this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
+        conditions: { StringEquals: { [`aws:ResourceTag/${LAB_TAG_KEY}`]: LAB_ID } },
       }),
       new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: buckets.map((b) => b.bucketArn) }),
       new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: buckets.map((b) => b.arnForObjects('*')) }),

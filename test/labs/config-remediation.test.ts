@@ -17,6 +17,15 @@ import {
   type ConfigurationRecorder,
 } from '@aws-sdk/client-config-service';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -150,6 +159,7 @@ describe('config-remediation stack', () => {
         ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^CleanupHandlerFunction/), 'Arn'] },
         ServiceTimeout: '960',
         ConfigRuleName: CONFIG_RULE_NAME,
+        RoleTag: 'doplab:lab=config-remediation',
         BucketNames: { 'Fn::Join': [',', emptied.map((id) => ({ Ref: id }))] },
         ...(ownRecorder ? { RecorderName: RECORDER_NAME } : {}),
       });
@@ -157,6 +167,19 @@ describe('config-remediation stack', () => {
       const statements = JSON.stringify(role?.Properties.Policies);
       expect(statements.includes('config:StopConfigurationRecorder')).toBe(ownRecorder);
       expect(statements).toContain('s3:DeleteObjectVersion');
+      // Learner roles: deletable only when tagged for the lab.
+      expect(role?.Properties.Policies).toEqual([
+        expect.objectContaining({
+          PolicyDocument: expect.objectContaining({
+            Statement: expect.arrayContaining([
+              expect.objectContaining({
+                Action: expect.arrayContaining(['iam:DeleteRole', 'iam:DetachRolePolicy']),
+                Condition: { StringEquals: { 'aws:ResourceTag/doplab:lab': 'config-remediation' } },
+              }),
+            ]),
+          }),
+        }),
+      ]);
     });
 
     it('exports every output of the contract, saying who owns the recorder', () => {
@@ -425,6 +448,65 @@ describe('cleanup.handler.js', () => {
     await cleanup.onDelete({ ConfigRuleName: RULE, BucketNames: B1 }, log);
     expect(cfg.commandCalls(StopConfigurationRecorderCommand)).toHaveLength(0);
     expect(cfg.commandCalls(DeleteRemediationConfigurationCommand)).toHaveLength(1);
+  });
+
+  describe("the learner's automation role", () => {
+    let iam: AwsClientStub<IAMClient>;
+    const ROLE_TAG = 'doplab:lab=config-remediation';
+    const roleArn = (name: string) => `arn:aws:iam::111122223333:role/service/${name}`;
+    beforeEach(() => {
+      iam = mockClient(IAMClient);
+      const remediation = (role: string) => ({
+        ConfigRuleName: RULE,
+        TargetType: 'SSM_DOCUMENT' as const,
+        TargetId: 'AWS-ConfigureS3BucketVersioning',
+        ResourceType: 'AWS::S3::Bucket',
+        Parameters: { AutomationAssumeRole: { StaticValue: { Values: [roleArn(role)] } }, BucketName: { ResourceValue: { Value: 'RESOURCE_ID' as const } } },
+      });
+      cfg.on(DescribeRemediationConfigurationsCommand).resolves({ RemediationConfigurations: [remediation('automation')] });
+      iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['ConfigureBucketVersioning'] });
+      iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'AmazonSSMAutomationRole', PolicyArn: 'arn:aws:iam::aws:policy/service-role/AmazonSSMAutomationRole' }] });
+      iam.on(DeleteRolePolicyCommand).resolves({});
+      iam.on(DetachRolePolicyCommand).resolves({});
+      iam.on(DeleteRoleCommand).resolves({});
+    });
+    afterEach(() => iam.restore());
+
+    const role = (tags: { Key: string; Value: string }[]) => ({
+      Role: { Path: '/service/', RoleName: 'automation', RoleId: 'AROAEXAMPLE', Arn: roleArn('automation'), CreateDate: new Date('2026-11-23T10:50:01Z'), Tags: tags },
+    });
+
+    it('deletes a role tagged for the lab after the remediation that uses it: policies first, then the role', async () => {
+      iam.on(GetRoleCommand).resolves(role([{ Key: 'doplab:lab', Value: 'config-remediation' }]));
+      await cleanup.onDelete({ ConfigRuleName: RULE, BucketNames: '', RoleTag: ROLE_TAG }, log);
+      expect(iam.calls().map((c) => [c.args[0].constructor.name, c.args[0].input])).toEqual([
+        ['GetRoleCommand', { RoleName: 'automation' }],
+        ['ListRolePoliciesCommand', { RoleName: 'automation' }],
+        ['DeleteRolePolicyCommand', { RoleName: 'automation', PolicyName: 'ConfigureBucketVersioning' }],
+        ['ListAttachedRolePoliciesCommand', { RoleName: 'automation' }],
+        ['DetachRolePolicyCommand', { RoleName: 'automation', PolicyArn: 'arn:aws:iam::aws:policy/service-role/AmazonSSMAutomationRole' }],
+        ['DeleteRoleCommand', { RoleName: 'automation' }],
+      ]);
+      expect(log).toHaveBeenCalledWith('deleted role automation');
+    });
+
+    it.each([
+      ['is not tagged for the lab', () => role([{ Key: 'team', Value: 'platform' }]), /not tagged doplab:lab=config-remediation/],
+      ['cannot be read (IAM denies GetRole on roles without the tag)', () => awsError('AccessDenied', 'not authorized to perform: iam:GetRole', 403), /AccessDenied/],
+    ])('leaves a role alone that %s', async (_, answer, why) => {
+      const response = answer();
+      if (response instanceof Error) iam.on(GetRoleCommand).rejects(response);
+      else iam.on(GetRoleCommand).resolves(response);
+      await cleanup.onDelete({ ConfigRuleName: RULE, BucketNames: '', RoleTag: ROLE_TAG }, log);
+      expect(iam.commandCalls(DeleteRoleCommand)).toHaveLength(0);
+      expect(log).toHaveBeenCalledWith(expect.stringMatching(why));
+    });
+
+    it('keeps every role when the remediation could not be deleted', async () => {
+      cfg.on(DeleteRemediationConfigurationCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
+      await expect(cleanup.onDelete({ ConfigRuleName: RULE, BucketNames: '', RoleTag: ROLE_TAG }, log)).rejects.toThrow(/could not clean up remediation of/);
+      expect(iam.calls()).toHaveLength(0);
+    });
   });
 
   it('waits for a remediation in progress before deleting it', async () => {
