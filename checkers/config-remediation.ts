@@ -14,7 +14,6 @@ import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
 import {
-  CONFIG_RULE_NAME,
   DEFAULT_AUTOMATIC_ATTEMPTS,
   LAB_ID,
   Outputs,
@@ -522,7 +521,7 @@ export const checker = defineChecker({
   async gather({ outputs, region, client }): Promise<ConfigRemediationFacts> {
     const cfg = client(ConfigServiceClient);
     const iam = client(IAMClient);
-    const ruleName = outputs.configRuleName || CONFIG_RULE_NAME;
+    const ruleName = outputs.configRuleName;
     const buckets = outputs.targetBucketNames.split(',').filter((b) => b !== '');
 
     const remediationsRead = readFact(async () => {

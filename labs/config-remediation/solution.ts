@@ -65,7 +65,8 @@ async function automationRole(ctx: SolutionContext<typeof Outputs>, buckets: rea
       PolicyName: 'ConfigureBucketVersioning',
       PolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: [...REMEDIATION.requiredActions], Resource: buckets.map((b) => `arn:aws:s3:::${b}`) }],
+        // Reading the state back too costs nothing in privilege and covers a verification step of the runbook.
+        Statement: [{ Effect: 'Allow', Action: [...REMEDIATION.requiredActions, 's3:GetBucketVersioning'], Resource: buckets.map((b) => `arn:aws:s3:::${b}`) }],
       }),
     }),
   );
@@ -78,7 +79,7 @@ export async function solveWith(ctx: SolutionContext<typeof Outputs>, wait: Wait
   const rule = ctx.outputs.configRuleName;
   const buckets = ctx.outputs.targetBucketNames.split(',').filter(Boolean);
 
-  ctx.log(`Automation role ${SOLUTION_ROLE_NAME}: trusts ${REMEDIATION.servicePrincipal}, allows ${REMEDIATION.requiredActions.join(', ')} on ${buckets.join(', ')}`);
+  ctx.log(`Automation role ${SOLUTION_ROLE_NAME}: trusts ${REMEDIATION.servicePrincipal}, allows ${REMEDIATION.requiredActions.join(', ')} (and reading versioning) on ${buckets.join(', ')}`);
   const roleArn = await automationRole(ctx, buckets);
 
   ctx.log(`Remediation of ${rule}: ${REMEDIATION.documentName}, automatic, ${SOLUTION_ATTEMPTS} attempts ${SOLUTION_RETRY_SECONDS} s apart`);

@@ -458,7 +458,7 @@ describe('config-remediation checker', () => {
       });
       expect(JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0].args[0].input.PolicyDocument ?? '')).toEqual({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['s3:PutBucketVersioning'], Resource: [`arn:aws:s3:::${B1}`, `arn:aws:s3:::${B2}`] }],
+        Statement: [{ Effect: 'Allow', Action: ['s3:PutBucketVersioning', 's3:GetBucketVersioning'], Resource: [`arn:aws:s3:::${B1}`, `arn:aws:s3:::${B2}`] }],
       });
       expect(cfg.commandCalls(PutRemediationConfigurationsCommand)[0].args[0].input).toEqual({ RemediationConfigurations: [REMEDIATION_INPUT] });
       expect(cfg.commandCalls(StartConfigRulesEvaluationCommand)[0].args[0].input).toEqual({ ConfigRuleNames: [RULE] });
