@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnResource, TagManager, Validations } from 'aws-cdk-lib';
@@ -542,6 +542,35 @@ describe('cleanup.handler.js', () => {
       { Bucket: B1, Delete: { Objects: [{ Key: 'c.csv', VersionId: 'null' }], Quiet: true } },
     ]);
     expect(log).toHaveBeenCalledWith(`emptied ${B1}: 4 object versions`);
+  });
+
+  it('works as deployed: the inlined code from the template cleans up in order and answers SUCCESS', async () => {
+    const { json } = synth(CREATE);
+    const fn = Object.values(json.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    const cleanupProps = json.Resources[idOf(json, 'Custom::DopLabCleanup')].Properties;
+    // Inside the repository, so that the inlined require() calls find the SDK (and its mocks) in node_modules.
+    const dir = mkdtempSync(join(__dirname, '.inline-'));
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const server = await startCfnResponseServer();
+    try {
+      writeFileSync(join(dir, 'index.js'), (fn?.Properties.Code as { ZipFile: string }).ZipFile);
+      const index = require(join(dir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
+      const props = { ConfigRuleName: cleanupProps.ConfigRuleName as string, RoleTag: cleanupProps.RoleTag as string, RecorderName: cleanupProps.RecorderName as string, BucketNames: `${B1},${B2}` };
+      await index.handler(cfnEvent('Delete', server.url, props), lambdaContext(300_000));
+      expect(order.map((line) => line.split(' ')[0])).toEqual([
+        'DescribeRemediationExceptions',
+        'DescribeRemediationConfigurations',
+        'DeleteRemediationConfiguration',
+        'StopConfigurationRecorder',
+        'ListObjectVersions',
+        'ListObjectVersions',
+      ]);
+      expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
+    } finally {
+      jest.restoreAllMocks();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps going after a failure and reports it, without failing the stack delete', async () => {
