@@ -205,7 +205,9 @@ function documentName(targetId: string | undefined): string {
   return (targetId ?? '').replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:document\//, '');
 }
 
-function describeParameter(value: Remediation['Parameters'] extends infer P ? (P extends Record<string, infer V> ? V : never) : never): string {
+type ParameterValue = NonNullable<Remediation['Parameters']>[string];
+
+function describeParameter(value: ParameterValue | undefined): string {
   if (value?.ResourceValue) return `resource value ${value.ResourceValue.Value}`;
   if (value?.StaticValue) return `static value ${JSON.stringify(value.StaticValue.Values ?? [])}`;
   return 'no value';

@@ -35,9 +35,14 @@ exports.onDelete = async (props, log, wait = sleep) => {
     }
   };
   const rule = props.ConfigRuleName;
-  await attempt(`remediation exceptions of ${rule}`, () => deleteExceptions(cfg, rule, log));
+  // A rule deleted by hand has nothing left to remove.
+  const ruleGone = (e) => {
+    if (e.name !== 'NoSuchConfigRuleException') throw e;
+    log(`rule ${rule} does not exist`);
+  };
+  await attempt(`remediation exceptions of ${rule}`, () => deleteExceptions(cfg, rule, log).catch(ruleGone));
   const roles = [];
-  await attempt(`remediation of ${rule}`, () => deleteRemediation(cfg, rule, log, wait, roles));
+  await attempt(`remediation of ${rule}`, () => deleteRemediation(cfg, rule, log, wait, roles).catch(ruleGone));
   const iam = new IAMClient({});
   for (const roleName of roles) await attempt(`role ${roleName}`, () => deleteLabRole(iam, roleName, props.RoleTag, log));
   if (props.RecorderName) {
@@ -59,7 +64,8 @@ async function deleteExceptions(cfg, rule, log) {
     const page = await cfg.send(new DescribeRemediationExceptionsCommand({ ConfigRuleName: rule, Limit: 100, NextToken }));
     const keys = (page.RemediationExceptions || []).map((e) => ({ ResourceType: e.ResourceType, ResourceId: e.ResourceId }));
     if (keys.length > 0) {
-      await cfg.send(new DeleteRemediationExceptionsCommand({ ConfigRuleName: rule, ResourceKeys: keys }));
+      const out = await cfg.send(new DeleteRemediationExceptionsCommand({ ConfigRuleName: rule, ResourceKeys: keys }));
+      if ((out.FailedBatches || []).length > 0) throw new Error(out.FailedBatches.map((b) => b.FailureMessage).join(', '));
       log(`deleted remediation exceptions ${keys.map((k) => k.ResourceId).join(', ')}`);
     }
     NextToken = page.NextToken;

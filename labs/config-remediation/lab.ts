@@ -17,9 +17,9 @@ export function recordsType(group: RecordingGroup | undefined, resourceType: str
   // A recorder without a recording group records every supported type.
   if (!group) return true;
   const strategy = group.recordingStrategy?.useOnly;
-  if (strategy === 'EXCLUSION_BY_RESOURCE_TYPES') return !(group.exclusionByResourceTypes?.resourceTypes ?? []).includes(resourceType as never);
+  if (strategy === 'EXCLUSION_BY_RESOURCE_TYPES') return !(group.exclusionByResourceTypes?.resourceTypes ?? []).some((t) => t === resourceType);
   if (strategy === 'ALL_SUPPORTED_RESOURCE_TYPES' || (strategy === undefined && group.allSupported)) return true;
-  return (group.resourceTypes ?? []).includes(resourceType as never);
+  return (group.resourceTypes ?? []).some((t) => t === resourceType);
 }
 
 function stop(message: string, hint: string): DoplabError {
@@ -78,7 +78,7 @@ export async function preflight(ctx: PreflightContext): Promise<PreflightResult>
     );
   }
   const daily = recorder.recordingMode?.recordingFrequency === 'DAILY' ||
-    (recorder.recordingMode?.recordingModeOverrides ?? []).some((o) => o.recordingFrequency === 'DAILY' && (o.resourceTypes ?? []).includes(RESOURCE_TYPE as never));
+    (recorder.recordingMode?.recordingModeOverrides ?? []).some((o) => o.recordingFrequency === 'DAILY' && (o.resourceTypes ?? []).some((t) => t === RESOURCE_TYPE));
   return {
     context: { [CONTEXT_CREATE_RECORDER]: 'false' },
     notes: [

@@ -108,7 +108,13 @@ export async function solveWith(ctx: SolutionContext<typeof Outputs>, wait: Wait
   }
 
   ctx.log(`Re-evaluating ${rule}`);
-  await cfg.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: [rule] }));
+  try {
+    await cfg.send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: [rule] }));
+  } catch (error) {
+    // Config allows one evaluation start per rule and minute, and none while one runs: a running one does as well.
+    if (awsErrorName(error) !== 'LimitExceededException') throw error;
+    ctx.log(`An evaluation of ${rule} is already running`);
+  }
 
   let nudged = false;
   for (let waited = 0; ; waited += wait.pollMs) {

@@ -500,6 +500,14 @@ describe('config-remediation checker', () => {
       await expect(solveWith(context(), NO_WAIT)).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(`Buckets ${B1} were still not COMPLIANT`), hint: /doplab check config-remediation/ });
     });
 
+    it('carries on when an evaluation of the rule is already running', async () => {
+      cfg.on(StartConfigRulesEvaluationCommand).rejects(awsError('LimitExceededException', 'An evaluation is in progress for this rule.'));
+      cfg.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [evaluation(B1, 'COMPLIANT'), evaluation(B2, 'COMPLIANT')] });
+      const lines: string[] = [];
+      await solveWith(context(lines), NO_WAIT);
+      expect(lines).toContain(`An evaluation of ${RULE} is already running`);
+    });
+
     it('stops when AWS Config refuses the remediation', async () => {
       cfg.on(PutRemediationConfigurationsCommand).resolves({ FailedBatches: [{ FailureMessage: 'Invalid parameter AutomationAssumeRole', FailedItems: [REMEDIATION_INPUT] }] });
       await expect(solveWith(context(), NO_WAIT)).rejects.toMatchObject({ message: expect.stringMatching(/refused the remediation of .*: Invalid parameter AutomationAssumeRole/) });

@@ -509,6 +509,25 @@ describe('cleanup.handler.js', () => {
     });
   });
 
+  it('has nothing to remove when the rule was deleted by hand, and still empties the buckets', async () => {
+    const gone = awsError('NoSuchConfigRuleException', `The ConfigRule '${RULE}' provided in the request is invalid. Please check the configRule name.`);
+    cfg.on(DescribeRemediationExceptionsCommand).rejects(gone);
+    cfg.on(DescribeRemediationConfigurationsCommand).rejects(gone);
+    await cleanup.onDelete({ ConfigRuleName: RULE, BucketNames: B1 }, log);
+    expect(cfg.commandCalls(DeleteRemediationConfigurationCommand)).toHaveLength(0);
+    expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(1);
+    expect(log).toHaveBeenCalledWith(`rule ${RULE} does not exist`);
+  });
+
+  it('reports remediation exceptions that Config refused to delete', async () => {
+    cfg.on(DescribeRemediationExceptionsCommand).resolves({ RemediationExceptions: [{ ConfigRuleName: RULE, ResourceType: 'AWS::S3::Bucket', ResourceId: B1 }] });
+    cfg.on(DeleteRemediationExceptionsCommand).resolves({ FailedBatches: [{ FailureMessage: 'Remediation exception could not be deleted', FailedItems: [] }] });
+    await expect(cleanup.onDelete({ ConfigRuleName: RULE, BucketNames: '' }, log)).rejects.toThrow(
+      `could not clean up remediation exceptions of ${RULE}: Error: Remediation exception could not be deleted`,
+    );
+    expect(cfg.commandCalls(DeleteRemediationConfigurationCommand)).toHaveLength(1);
+  });
+
   it('waits for a remediation in progress before deleting it', async () => {
     cfg
       .on(DeleteRemediationConfigurationCommand)
