@@ -257,7 +257,18 @@ function judgeBucket(bucket: string, evaluations: readonly Jsonified<EvaluationR
   const compliance = evaluation?.ComplianceType;
   const evaluated = evaluation?.ResultRecordedTime;
   const since = evaluated ? ` (evaluated ${evaluated})` : '';
-  if (compliance === 'COMPLIANT') return { status: 'PASS', observed: `${bucket}: COMPLIANT${since}` };
+  const state = execution?.State;
+  if (compliance === 'COMPLIANT') {
+    if (state === 'SUCCEEDED') return { status: 'PASS', observed: `${bucket}: COMPLIANT${since}, remediated at ${execution?.LastUpdatedTime ?? execution?.InvocationTime}` };
+    // Versioning switched on by hand makes the bucket compliant too, but proves nothing about the remediation.
+    return {
+      status: 'FAIL',
+      observed: `${bucket}: COMPLIANT${since}, but no successful remediation execution is recorded for it${state ? ` (last one ${state})` : ''}`,
+      hint:
+        'A bucket fixed by hand proves nothing about the remediation. Suspend versioning on it (the rule then reports it ' +
+        'NON_COMPLIANT) and let the remediation switch it back on.',
+    };
+  }
   if (compliance === 'NOT_APPLICABLE') {
     return {
       status: 'FAIL',
@@ -265,8 +276,7 @@ function judgeBucket(bucket: string, evaluations: readonly Jsonified<EvaluationR
       hint: `The rule evaluates buckets tagged ${SCOPE_TAG.key}=${SCOPE_TAG.value}; keep the tag and the rule's scope as deployed.`,
     };
   }
-  const state = execution?.State;
-  if (state === 'QUEUED' || state === 'IN_PROGRESS') {
+  if (state === 'QUEUED' || state === 'IN_PROGRESS' || state === 'UNKNOWN') {
     const step = execution?.StepDetails?.find((s) => s.State === 'IN_PROGRESS' || s.State === 'PENDING');
     return {
       status: 'PENDING',

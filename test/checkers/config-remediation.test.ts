@@ -218,6 +218,15 @@ describe('config-remediation checker', () => {
       expect(c.evidence?.expected).toBe('waiting for: 2 lab buckets COMPLIANT with the rule');
     });
 
+    it('is pending while Config cannot tell the state of a remediation (UNKNOWN)', () => {
+      const facts = structuredClone(fixture('remediation-in-progress')) as Mutable<ConfigRemediationFacts>;
+      facts.executions.value[0].State = 'UNKNOWN';
+      facts.executions.value[1].State = 'UNKNOWN';
+      const c = check(run(facts), 'buckets-compliant');
+      expect(c.status).toBe('PENDING');
+      expect(c.evidence?.observed).toMatch(new RegExp(`^${B1}: NON_COMPLIANT; waiting for the remediation execution \\(UNKNOWN since`));
+    });
+
     it('is pending when the last evaluation is older than a successful remediation', () => {
       const c = check(run(fixture('evaluation-stale')), 'buckets-compliant');
       expect(c.status).toBe('PENDING');
@@ -236,10 +245,22 @@ describe('config-remediation checker', () => {
     it('is pending before the first evaluation, and fails a bucket taken out of scope', () => {
       const facts = solvedFacts();
       facts.compliance.value = [facts.compliance.value[1]];
-      facts.executions.value = [];
+      facts.executions.value = [facts.executions.value[1]];
       expect(check(run(facts), 'buckets-compliant')).toMatchObject({ status: 'PENDING', evidence: { observed: expect.stringContaining(`${B1}: waiting for the rule's first evaluation`) } });
       facts.compliance.value[0].ComplianceType = 'NOT_APPLICABLE';
       expect(check(run(facts), 'buckets-compliant')).toMatchObject({ status: 'FAIL', hint: expect.stringMatching(/doplab:compliance=versioning-required/) });
+    });
+
+    it('fails a bucket made compliant by hand: no successful remediation is recorded for it', () => {
+      const facts = solvedFacts();
+      facts.executions.value = [facts.executions.value[1]];
+      const c = check(run(facts), 'buckets-compliant');
+      expect(c.status).toBe('FAIL');
+      expect(c.evidence?.observed).toBe(
+        `${B1}: COMPLIANT (evaluated 2026-11-23T10:58:12.733Z), but no successful remediation execution is recorded for it; ` +
+          `${B2}: COMPLIANT (evaluated 2026-11-23T10:58:13.104Z), remediated at 2026-11-23T10:57:10.013Z`,
+      );
+      expect(c.hint).toMatch(/Suspend versioning/);
     });
 
     it('fails with a redeploy hint when the rule is gone', () => {
