@@ -147,12 +147,14 @@ export function bucketArn(bucket: string): string {
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/;
 
+type Remediation = Jsonified<RemediationConfiguration>;
+
 /** The lab's remediation: the one for S3 buckets, or the only one. */
-function labRemediation(remediations: readonly Jsonified<RemediationConfiguration>[]) {
+function labRemediation(remediations: readonly Remediation[]): Remediation | undefined {
   return remediations.find((r) => r.ResourceType === RESOURCE_TYPE) ?? remediations.find((r) => r.ResourceType === undefined) ?? remediations[0];
 }
 
-function roleArnOf(remediation: Jsonified<RemediationConfiguration> | undefined): string | undefined {
+function roleArnOf(remediation: Remediation | undefined): string | undefined {
   return remediation?.Parameters?.[REMEDIATION.roleParameter]?.StaticValue?.Values?.[0];
 }
 
@@ -189,7 +191,6 @@ async function simulate(iam: IAMClient, roleArn: string, buckets: readonly strin
 // ---------------------------------------------------------------------------------------------
 
 type Facts = ConfigRemediationFacts;
-type Remediation = Jsonified<RemediationConfiguration>;
 
 function ruleWhere(facts: Facts): string {
   return `AWS Config rule ${facts.ruleName} in ${facts.region}`;
