@@ -10,6 +10,8 @@ const {
   DescribeRemediationExceptionsCommand,
   DeleteRemediationExceptionsCommand,
   StopConfigurationRecorderCommand,
+  DescribeConfigRulesCommand,
+  DeleteConfigRuleCommand,
 } = require('@aws-sdk/client-config-service');
 const { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
 const {
@@ -22,8 +24,9 @@ const {
   DeleteRoleCommand,
 } = require('@aws-sdk/client-iam');
 
-// Removes the rule's remediation and the automation roles it used that carry props.RoleTag (key=value), stops the lab recorder
-// (props.RecorderName, only when the lab owns it) and empties props.BucketNames.
+// Removes the remediation of the lab rule and of the learner's rules (props.LearnerRulePrefix, deleted too), the automation
+// roles they used that carry props.RoleTag (key=value), stops the lab recorder (props.RecorderName, only when the lab owns
+// it) and empties props.BucketNames.
 exports.onDelete = async (props, log, wait = sleep) => {
   const cfg = new ConfigServiceClient({});
   const failed = [];
@@ -34,15 +37,24 @@ exports.onDelete = async (props, log, wait = sleep) => {
       failed.push(`${what}: ${e.name}: ${e.message}`);
     }
   };
-  const rule = props.ConfigRuleName;
-  // A rule deleted by hand has nothing left to remove.
-  const ruleGone = (e) => {
-    if (e.name !== 'NoSuchConfigRuleException') throw e;
-    log(`rule ${rule} does not exist`);
-  };
-  await attempt(`remediation exceptions of ${rule}`, () => deleteExceptions(cfg, rule, log).catch(ruleGone));
+  let learnerRules = [];
+  if (props.LearnerRulePrefix) await attempt('learner rules', async () => (learnerRules = await findRules(cfg, props.LearnerRulePrefix)));
   const roles = [];
-  await attempt(`remediation of ${rule}`, () => deleteRemediation(cfg, rule, log, wait, roles).catch(ruleGone));
+  for (const rule of [props.ConfigRuleName, ...learnerRules]) {
+    // A rule deleted by hand has nothing left to remove.
+    const ruleGone = (e) => {
+      if (e.name !== 'NoSuchConfigRuleException') throw e;
+      log(`rule ${rule} does not exist`);
+    };
+    await attempt(`remediation exceptions of ${rule}`, () => deleteExceptions(cfg, rule, log).catch(ruleGone));
+    await attempt(`remediation of ${rule}`, () => deleteRemediation(cfg, rule, log, wait, roles).catch(ruleGone));
+  }
+  for (const rule of learnerRules) {
+    await attempt(`rule ${rule}`, async () => {
+      await cfg.send(new DeleteConfigRuleCommand({ ConfigRuleName: rule }));
+      log(`deleted rule ${rule}`);
+    });
+  }
   const iam = new IAMClient({});
   for (const roleName of roles) await attempt(`role ${roleName}`, () => deleteLabRole(iam, roleName, props.RoleTag, log));
   if (props.RecorderName) {
@@ -57,6 +69,17 @@ exports.onDelete = async (props, log, wait = sleep) => {
   }
   if (failed.length > 0) throw new Error(`could not clean up ${failed.join('; ')}`);
 };
+
+async function findRules(cfg, prefix) {
+  const names = [];
+  let NextToken;
+  do {
+    const page = await cfg.send(new DescribeConfigRulesCommand({ NextToken }));
+    for (const r of page.ConfigRules || []) if (r.ConfigRuleName.startsWith(prefix)) names.push(r.ConfigRuleName);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return names;
+}
 
 async function deleteExceptions(cfg, rule, log) {
   let NextToken;

@@ -18,6 +18,9 @@ export const Outputs = {
  */
 export const CONTEXT_CREATE_RECORDER = `doplab:${LAB_ID}:createRecorder`;
 
+/** Rules the learner adds (optional task) are named with this prefix (stated in the README); the cleanup deletes them. */
+export const LEARNER_RULE_PREFIX = `doplab-${LAB_ID}-`;
+
 /** The lab's AWS Config rule (managed rule S3_BUCKET_VERSIONING_ENABLED). */
 export const CONFIG_RULE_NAME = 'doplab-s3-bucket-versioning-enabled';
 export const MANAGED_RULE_IDENTIFIER = 'S3_BUCKET_VERSIONING_ENABLED';

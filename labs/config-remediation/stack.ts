@@ -12,6 +12,7 @@ import {
   CONTEXT_CREATE_RECORDER,
   DELIVERY_CHANNEL_NAME,
   LAB_ID,
+  LEARNER_RULE_PREFIX,
   MANAGED_RULE_IDENTIFIER,
   Outputs,
   RECORDER_NAME,
@@ -68,6 +69,7 @@ export class ConfigRemediationStack extends DopLabStack {
       handlerFile: join(__dirname, 'cleanup.handler.js'),
       properties: {
         ConfigRuleName: CONFIG_RULE_NAME,
+        LearnerRulePrefix: LEARNER_RULE_PREFIX,
         RoleTag: `${LAB_TAG_KEY}=${LAB_ID}`,
         BucketNames: Fn.join(',', emptied.map((b) => b.bucketName)),
         ...(labRecorder ? { RecorderName: RECORDER_NAME } : {}),
@@ -82,8 +84,8 @@ export class ConfigRemediationStack extends DopLabStack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'AWS Config remediation configurations, remediation exceptions and recorders are addressed by rule or recorder name in ' +
-          "the request, not by ARN; the cleanup only ever sends the lab rule's and the lab recorder's names.",
+          'AWS Config rules, remediation configurations, remediation exceptions and recorders are addressed by name in the ' +
+          "request, not by ARN; the cleanup only ever sends the lab rule's, the lab recorder's and the learner's doplab-config-remediation-* rules' names.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
@@ -197,6 +199,8 @@ export class ConfigRemediationStack extends DopLabStack {
           'config:DeleteRemediationConfiguration',
           'config:DescribeRemediationExceptions',
           'config:DeleteRemediationExceptions',
+          'config:DescribeConfigRules',
+          'config:DeleteConfigRule',
           ...(ownRecorder ? ['config:StopConfigurationRecorder'] : []),
         ],
         resources: ['*'],

@@ -6,7 +6,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as configSdk from '@aws-sdk/client-config-service';
 import {
   ConfigServiceClient,
+  DeleteConfigRuleCommand,
   DeleteRemediationConfigurationCommand,
+  DescribeConfigRulesCommand,
   DeleteRemediationExceptionsCommand,
   DescribeConfigurationRecordersCommand,
   DescribeConfigurationRecorderStatusCommand,
@@ -159,6 +161,7 @@ describe('config-remediation stack', () => {
         ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^CleanupHandlerFunction/), 'Arn'] },
         ServiceTimeout: '960',
         ConfigRuleName: CONFIG_RULE_NAME,
+        LearnerRulePrefix: 'doplab-config-remediation-',
         RoleTag: 'doplab:lab=config-remediation',
         BucketNames: { 'Fn::Join': [',', emptied.map((id) => ({ Ref: id }))] },
         ...(ownRecorder ? { RecorderName: RECORDER_NAME } : {}),
@@ -415,6 +418,7 @@ describe('cleanup.handler.js', () => {
     );
     cfg.on(DeleteRemediationConfigurationCommand).callsFake(track('DeleteRemediationConfiguration'));
     cfg.on(StopConfigurationRecorderCommand).callsFake(track('StopConfigurationRecorder'));
+    cfg.on(DescribeConfigRulesCommand).callsFake(track('DescribeConfigRules', { ConfigRules: [] }));
     s3.on(ListObjectVersionsCommand).callsFake(track('ListObjectVersions', { Versions: [], DeleteMarkers: [], IsTruncated: false }));
     s3.on(DeleteObjectsCommand).callsFake(track('DeleteObjects', { Deleted: [] }));
   });
@@ -509,6 +513,30 @@ describe('cleanup.handler.js', () => {
     });
   });
 
+  it("removes the remediation of the learner's own doplab-config-remediation-* rules, then the rules, and no other rule", async () => {
+    const rule = (name: string) => ({ ConfigRuleName: name, Source: { Owner: 'AWS' as const, SourceIdentifier: 'REQUIRED_TAGS' } });
+    cfg.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [rule(RULE), rule('securityhub-s3-bucket-ssl-requests-only-a1b2c3')], NextToken: 'p2' });
+    cfg.on(DescribeConfigRulesCommand, { NextToken: 'p2' }).resolves({ ConfigRules: [rule('doplab-config-remediation-required-tags')] });
+    cfg.on(DeleteConfigRuleCommand).callsFake((input: object) => {
+      order.push(`DeleteConfigRule ${JSON.stringify(input)}`);
+      return {};
+    });
+    await cleanup.onDelete({ ConfigRuleName: RULE, LearnerRulePrefix: 'doplab-config-remediation-', BucketNames: '' }, log);
+    const ruleOf = (line: string) => {
+      const [command, input] = [line.slice(0, line.indexOf(' ')), JSON.parse(line.slice(line.indexOf(' ') + 1)) as { ConfigRuleName?: string; ConfigRuleNames?: string[] }];
+      return `${command} ${input.ConfigRuleName ?? input.ConfigRuleNames?.[0]}`;
+    };
+    expect(order.filter((line) => !line.startsWith('DescribeConfigRules')).map(ruleOf)).toEqual([
+      `DescribeRemediationExceptions ${RULE}`,
+      `DescribeRemediationConfigurations ${RULE}`,
+      `DeleteRemediationConfiguration ${RULE}`,
+      'DescribeRemediationExceptions doplab-config-remediation-required-tags',
+      'DescribeRemediationConfigurations doplab-config-remediation-required-tags',
+      'DeleteRemediationConfiguration doplab-config-remediation-required-tags',
+      'DeleteConfigRule doplab-config-remediation-required-tags',
+    ]);
+  });
+
   it('has nothing to remove when the rule was deleted by hand, and still empties the buckets', async () => {
     const gone = awsError('NoSuchConfigRuleException', `The ConfigRule '${RULE}' provided in the request is invalid. Please check the configRule name.`);
     cfg.on(DescribeRemediationExceptionsCommand).rejects(gone);
@@ -574,9 +602,16 @@ describe('cleanup.handler.js', () => {
     try {
       writeFileSync(join(dir, 'index.js'), (fn?.Properties.Code as { ZipFile: string }).ZipFile);
       const index = require(join(dir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
-      const props = { ConfigRuleName: cleanupProps.ConfigRuleName as string, RoleTag: cleanupProps.RoleTag as string, RecorderName: cleanupProps.RecorderName as string, BucketNames: `${B1},${B2}` };
+      const props = {
+        ConfigRuleName: cleanupProps.ConfigRuleName as string,
+        LearnerRulePrefix: cleanupProps.LearnerRulePrefix as string,
+        RoleTag: cleanupProps.RoleTag as string,
+        RecorderName: cleanupProps.RecorderName as string,
+        BucketNames: `${B1},${B2}`,
+      };
       await index.handler(cfnEvent('Delete', server.url, props), lambdaContext(300_000));
       expect(order.map((line) => line.split(' ')[0])).toEqual([
+        'DescribeConfigRules',
         'DescribeRemediationExceptions',
         'DescribeRemediationConfigurations',
         'DeleteRemediationConfiguration',
