@@ -114,7 +114,7 @@ export const lab = defineLab({
       {
         resource: 'SSM Automation remediation runs (2 buckets, ~2 steps each, retries aside)',
         usdPerHour: 0.008,
-        basis: '4 steps × $0.002 per step',
+        basis: '4 basic steps × $0.002 per step (accounts new to Automation since 2025-08-14 have no free tier)',
       },
       {
         resource: 'S3 delivery bucket (a few configuration history objects)',
