@@ -1,7 +1,12 @@
 import type { Lab } from '../lib/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
+import { lab as configRemediation } from './config-remediation/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
-/** Every lab, listed by hand (nothing scans folders at run time). */
+/** Every lab, listed by hand (nothing scans folders at run time), in catalogue order. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- labs differ in outputs and facts types
-export const LABS: readonly Lab<any, any>[] = [cloudwatchMetricFilters, stacksetsMultiRegion];
+export const LABS: readonly Lab<any, any>[] = [
+  cloudwatchMetricFilters,
+  stacksetsMultiRegion,
+  configRemediation,
+];
