@@ -53,6 +53,8 @@ export interface GatherContext<O extends OutputKeys> {
   readonly outputs: StackOutputs<O>;
   readonly account: string;
   readonly region: string;
+  /** When the lab's stack was created (ISO 8601), to tell the learner's work from what came before. */
+  readonly stackCreatedAt?: string;
   /** A read-only SDK client for the lab's region; any non-read command is refused before it is sent. */
   readonly client: <C extends object>(ctor: new (config: never) => C) => C;
 }

@@ -109,6 +109,7 @@ export async function gatherFacts<O extends OutputKeys, F>(
     outputs,
     account: identity.account,
     region: identity.region,
+    stackCreatedAt: stack.createdAt,
     client: (ctor) => session.readOnlyClient(ctor, identity.region, options.listener),
   });
   return {
