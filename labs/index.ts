@@ -1,6 +1,7 @@
 import type { Lab } from '../lib/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
+import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 
 /** Every lab, listed by hand (nothing scans folders at run time). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- labs differ in outputs and facts types
-export const LABS: readonly Lab<any, any>[] = [cloudwatchMetricFilters];
+export const LABS: readonly Lab<any, any>[] = [cloudwatchMetricFilters, codedeployBlueGreen];
