@@ -522,6 +522,41 @@ const productionServesNewVersion: Check<Facts> = {
   },
 };
 
+/** The lifecycle events an ECS deployment can run a validation hook in, before production traffic moves. */
+export const VALIDATION_HOOKS = ['AfterAllowTestTraffic', 'BeforeAllowTraffic'] as const;
+const HOOK_EXPECTED = `a Lambda hook for ${VALIDATION_HOOKS.join(' or ')} that ran and succeeded in the deployment`;
+
+const validationHook: Check<Facts> = {
+  id: 'validation-hook',
+  title: 'A validation hook tested the new version before production traffic moved',
+  points: 10,
+  taskStatement: '1.4',
+  optional: true,
+  dependsOn: ['v2-deployed'],
+  hint:
+    `Name a Lambda function for ${VALIDATION_HOOKS.join(' or ')} in the AppSpec's Hooks; it calls the test listener and reports ` +
+    'the result with PutLifecycleEventHookExecutionStatus (its role needs that permission).',
+  run(facts): Verdict {
+    const latest = learnerDeployments(facts)[0];
+    const where = `deployment ${latest.deploymentId} in ${facts.region}`;
+    const target = need(facts.deploymentTarget);
+    if (!target || target.deploymentId !== latest.deploymentId) {
+      return { status: 'FAIL', evidence: { observed: 'the deployment target (its lifecycle events) was not found', expected: HOOK_EXPECTED, where } };
+    }
+    const hooks = (target.lifecycleEvents ?? []).filter((e) => (VALIDATION_HOOKS as readonly string[]).includes(e.lifecycleEventName ?? ''));
+    const observed = hooks.map((e) => `${e.lifecycleEventName} ${e.status ?? 'unknown'}`).join(', ') || 'no validation lifecycle event';
+    if (hooks.some((e) => e.status === 'Succeeded')) return { status: 'PASS', evidence: { observed, expected: HOOK_EXPECTED, where } };
+    if (hooks.length > 0 && hooks.every((e) => e.status === 'Skipped')) {
+      return { status: 'FAIL', evidence: { observed: `${observed} (skipped: the AppSpec names no function for them)`, expected: HOOK_EXPECTED, where } };
+    }
+    return {
+      status: 'FAIL',
+      evidence: { observed, expected: HOOK_EXPECTED, where },
+      hint: 'The hook ran but did not report Succeeded: a hook must call PutLifecycleEventHookExecutionStatus within an hour, and a Failed hook rolls the deployment back.',
+    };
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // The checker
 // ---------------------------------------------------------------------------------------------
@@ -626,5 +661,5 @@ export const checker = defineChecker({
     ]);
     return { ...base, deploymentGroup, deploymentConfig, alarms, deployments, deploymentTarget, service, productionRules };
   },
-  checks: [trafficShiftingGradual, rollbackAlarm, autoRollback, versionTwoDeployed, productionServesNewVersion],
+  checks: [trafficShiftingGradual, rollbackAlarm, autoRollback, versionTwoDeployed, productionServesNewVersion, validationHook],
 });

@@ -20,7 +20,7 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, taskDefinitionRevision, type CodeDeployBlueGreenFacts } from '../../checkers/codedeploy-blue-green';
 import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, evaluate } from '../../lib/engine';
+import { allPassed, checkerActions, evaluate } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -46,7 +46,7 @@ import { CREDENTIALS, FACTS_FILES, SDK_MODULES, freshFactsFile, gatherWorld } fr
 import { MockedSession, awsError } from '../support/mocked-session';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'codedeploy-blue-green');
-const CHECK_IDS = ['traffic-shifting-gradual', 'rollback-alarm', 'auto-rollback', 'v2-deployed', 'production-serves-new-version'] as const;
+const CHECK_IDS = ['traffic-shifting-gradual', 'rollback-alarm', 'auto-rollback', 'v2-deployed', 'production-serves-new-version', 'validation-hook'] as const;
 type CheckId = (typeof CHECK_IDS)[number];
 
 function load(path: string) {
@@ -70,9 +70,10 @@ const fixture = (name: string) => structuredClone(load(join(FIXTURES, `${name}.j
 
 describe('codedeploy-blue-green checker', () => {
   describe('declaration', () => {
-    it('has five checks worth 100 points, each proving one of the lab task statements', () => {
+    it('has five required checks worth 100 points and an optional hook check worth 10 extra, each proving a lab task statement', () => {
       expect(checker.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
-      expect(checker.checks.reduce((sum, c) => sum + c.points, 0)).toBe(100);
+      expect(checker.checks.filter((c) => !c.optional).reduce((sum, c) => sum + c.points, 0)).toBe(100);
+      expect(checker.checks.filter((c) => c.optional).map((c) => [c.id, c.points])).toEqual([['validation-hook', 10]]);
       for (const c of checker.checks) expect(lab.taskStatements).toContain(c.taskStatement);
     });
 
@@ -93,14 +94,14 @@ describe('codedeploy-blue-green checker', () => {
   });
 
   describe('checks on facts', () => {
-    // Statuses in CHECK_IDS order: traffic shifting, alarm, rollback, v2 deployed, production.
+    // Statuses in CHECK_IDS order: traffic shifting, alarm, rollback, v2 deployed, production, hook (optional).
     it.each<[string, string, Status[]]>([
-      ['starting (example)', lab.examples.starting, ['FAIL', 'FAIL', 'FAIL', 'FAIL', 'SKIPPED']],
-      ['partially configured', join(FIXTURES, 'partial.json'), ['PASS', 'FAIL', 'PASS', 'FAIL', 'SKIPPED']],
-      ['deployment in progress', join(FIXTURES, 'in-progress.json'), ['PASS', 'PASS', 'PASS', 'PENDING', 'SKIPPED']],
-      ['rolled back on alarm', join(FIXTURES, 'rolled-back.json'), ['PASS', 'PASS', 'PASS', 'FAIL', 'SKIPPED']],
-      ['solved (example)', lab.examples.solved, ['PASS', 'PASS', 'PASS', 'PASS', 'PASS']],
-      ['GetDeploymentGroup denied', join(FIXTURES, 'group-access-denied.json'), ['ERROR', 'ERROR', 'ERROR', 'PASS', 'PASS']],
+      ['starting (example)', lab.examples.starting, ['FAIL', 'FAIL', 'FAIL', 'FAIL', 'SKIPPED', 'SKIPPED']],
+      ['partially configured', join(FIXTURES, 'partial.json'), ['PASS', 'FAIL', 'PASS', 'FAIL', 'SKIPPED', 'SKIPPED']],
+      ['deployment in progress', join(FIXTURES, 'in-progress.json'), ['PASS', 'PASS', 'PASS', 'PENDING', 'SKIPPED', 'SKIPPED']],
+      ['rolled back on alarm', join(FIXTURES, 'rolled-back.json'), ['PASS', 'PASS', 'PASS', 'FAIL', 'SKIPPED', 'SKIPPED']],
+      ['solved (example)', lab.examples.solved, ['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'FAIL']],
+      ['GetDeploymentGroup denied', join(FIXTURES, 'group-access-denied.json'), ['ERROR', 'ERROR', 'ERROR', 'PASS', 'PASS', 'FAIL']],
     ])('judges the %s state', (_, path, expected) => {
       const result = run(load(path).facts);
       expect(result.checks.map((c) => c.status)).toEqual(expected);
@@ -124,9 +125,13 @@ describe('codedeploy-blue-green checker', () => {
       expect(check(result, 'v2-deployed').evidence?.observed).toBe(`no deployment in the group since the lab was deployed (${STACK_CREATED_AT})`);
     });
 
-    it('gives full marks on the solved state', () => {
+    it('gives full marks on the solved state, the lab passing without the optional hook', () => {
       const result = run(load(lab.examples.solved).facts);
-      expect(result.score).toBe(100);
+      expect(result).toMatchObject({ score: 100, maxScore: 100 });
+      expect(allPassed(result)).toBe(true);
+      expect(check(result, 'validation-hook').evidence?.observed).toBe(
+        'AfterAllowTestTraffic Skipped, BeforeAllowTraffic Skipped (skipped: the AppSpec names no function for them)',
+      );
       expect(check(result, 'production-serves-new-version').evidence?.observed).toBe(
         'the default rule forwards 100% to the green target group; the new task set is in the green target group',
       );
@@ -162,6 +167,24 @@ describe('codedeploy-blue-green checker', () => {
       facts.service = solved.service;
       facts.productionRules = solved.productionRules;
       expect(run(facts).score).toBe(100);
+    });
+
+    it('gives 10 extra points for a validation hook that ran and succeeded', () => {
+      const facts = solvedFacts();
+      const hook = facts.deploymentTarget.value.lifecycleEvents.find((e: { lifecycleEventName: string }) => e.lifecycleEventName === 'AfterAllowTestTraffic');
+      hook.status = 'Succeeded';
+      const result = run(facts);
+      expect(result).toMatchObject({ score: 110, maxScore: 100 });
+      expect(check(result, 'validation-hook').evidence?.observed).toBe('AfterAllowTestTraffic Succeeded, BeforeAllowTraffic Skipped');
+    });
+
+    it('fails the hook check, explaining the status report, when a hook did not report success', () => {
+      const facts = solvedFacts();
+      const hook = facts.deploymentTarget.value.lifecycleEvents.find((e: { lifecycleEventName: string }) => e.lifecycleEventName === 'BeforeAllowTraffic');
+      hook.status = 'Unknown';
+      const c = check(run(facts), 'validation-hook');
+      expect(c.status).toBe('FAIL');
+      expect(c.hint).toMatch(/PutLifecycleEventHookExecutionStatus within an hour/);
     });
 
     it('fails a deployment that failed without a rollback, hinting at the usual causes', () => {
@@ -586,7 +609,9 @@ describe('codedeploy-blue-green checker', () => {
       ecs.restore();
       const { stubs, file } = await gatherWorld(world);
       try {
-        expect(run(file.facts).checks.filter((c) => c.status !== 'PASS')).toEqual([]);
+        const result = run(file.facts);
+        expect(result.checks.filter((c) => !c.optional && c.status !== 'PASS')).toEqual([]);
+        expect(allPassed(result)).toBe(true);
       } finally {
         stubs.restore();
       }
