@@ -40,6 +40,7 @@ import {
   inProgressWorld,
   solvedWorld,
   startingWorld,
+  type AnswerWrapper,
   type AwsWorld,
 } from '../fixtures/codedeploy-blue-green/aws-world';
 import { CREDENTIALS, FACTS_FILES, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/codedeploy-blue-green/gather-world';
@@ -386,6 +387,32 @@ describe('codedeploy-blue-green checker', () => {
       expect(s.cloudformation).toHaveReceivedCommandTimes(DescribeStacksCommand, 1);
       expect([...actions].sort()).toEqual(checkerActions(checker));
       expect(actions.every(isReadOnlyAction)).toBe(true);
+    });
+
+    it('needs four sequential round trips: the stack, four reads in parallel, then the config, alarms and deployments, then the target', async () => {
+      // Each answer takes 20 ms; a call's round is one more than the deepest round finished when it was sent.
+      let finished = 0;
+      const rounds: Record<string, number> = {};
+      const slow: AnswerWrapper = (operation, answer) => async (input) => {
+        const round = finished + 1;
+        rounds[operation] = Math.max(rounds[operation] ?? 0, round);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        finished = Math.max(finished, round);
+        return answer(input);
+      };
+      const out = await gatherWorld(solvedWorld(), undefined, undefined, slow);
+      stubs = out.stubs;
+      expect(rounds).toEqual({
+        DescribeStacks: 1,
+        GetDeploymentGroup: 2,
+        ListDeployments: 2,
+        DescribeServices: 2,
+        DescribeRules: 2,
+        GetDeploymentConfig: 3,
+        DescribeAlarms: 3,
+        BatchGetDeployments: 3,
+        BatchGetDeploymentTargets: 4,
+      });
     });
 
     it('skips the reads that have nothing to read on the starting state: no alarms, no deployment target', async () => {
