@@ -147,6 +147,12 @@ describe('codedeploy-blue-green checker', () => {
       expect(c.hint).toMatch(/--wait/);
     });
 
+    it.each(['Created', 'Queued', 'Ready', 'Baking'])('is pending while the newest deployment is %s', (status) => {
+      const facts = fixture('in-progress');
+      facts.deployments.value[0].status = status;
+      expect(check(run(facts), 'v2-deployed').status).toBe('PENDING');
+    });
+
     it('falls back to the deployment overview when the deployment target could not be read', () => {
       const facts = fixture('in-progress');
       facts.deploymentTarget = { ok: false, error: { code: 'THROTTLED', message: 'Rate exceeded', action: 'codedeploy:BatchGetDeploymentTargets' } };
@@ -308,6 +314,14 @@ describe('codedeploy-blue-green checker', () => {
       const c = check(run(facts), 'production-serves-new-version');
       expect(c.status).toBe('FAIL');
       expect(c.evidence?.observed).toBe('the default rule forwards 80% to the green target group, 20% to the blue target group; the new task set is in the green target group');
+    });
+
+    it('fails production traffic answered by a fixed response instead of forwarded', () => {
+      const facts = solvedFacts();
+      facts.productionRules.value[0].Actions = [{ Type: 'fixed-response', Order: 1, FixedResponseConfig: { StatusCode: '503' } }];
+      const c = check(run(facts), 'production-serves-new-version');
+      expect(c.status).toBe('FAIL');
+      expect(c.evidence?.observed).toBe('the default rule forwards nowhere; the new task set is in the green target group');
     });
 
     it('fails with a redeploy hint when the deployment group is gone', () => {
