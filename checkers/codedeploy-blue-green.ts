@@ -295,7 +295,9 @@ function progress(facts: Facts, deployment: Deployment): string {
   const parts: string[] = [];
   const target = facts.deploymentTarget.ok ? facts.deploymentTarget.value : null;
   if (target && target.deploymentId === deployment.deploymentId) {
-    const sets = (target.taskSetsInfo ?? []).map((s) => `${s.taskSetLabel ?? s.identifer ?? 'task set'} ${s.trafficWeight ?? 0}%`);
+    // CodeDeploy labels the original task set Blue and the replacement Green, whichever target group each is in.
+    const role = (label: string | undefined) => (label === 'Blue' ? 'original' : label === 'Green' ? 'replacement' : 'task set');
+    const sets = (target.taskSetsInfo ?? []).map((s) => `${role(s.taskSetLabel)} ${s.trafficWeight ?? 0}%`);
     if (sets.length > 0) parts.push(`production traffic ${sets.join(' / ')}`);
     const current = (target.lifecycleEvents ?? []).find((e) => e.status === 'InProgress');
     if (current?.lifecycleEventName) parts.push(`${current.lifecycleEventName} in progress`);

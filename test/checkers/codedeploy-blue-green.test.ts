@@ -142,7 +142,7 @@ describe('codedeploy-blue-green checker', () => {
       const c = check(run(fixture('in-progress')), 'v2-deployed');
       expect(c).toMatchObject({ status: 'PENDING', points: 0 });
       expect(c.evidence?.observed).toBe(
-        `deployment ${DEPLOYMENT_ID} (created 2026-11-23T10:16:40.118Z) is InProgress (production traffic Blue 90% / Green 10%; AllowTraffic in progress)`,
+        `deployment ${DEPLOYMENT_ID} (created 2026-11-23T10:16:40.118Z) is InProgress (production traffic original 90% / replacement 10%; AllowTraffic in progress)`,
       );
       expect(c.hint).toMatch(/--wait/);
     });
