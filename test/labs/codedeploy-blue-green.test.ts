@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import { App, CfnResource, TagManager, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
@@ -270,6 +271,8 @@ describe('codedeploy-blue-green stack', () => {
       expect(functions).toHaveLength(1);
       expect(functions[0].Properties.Code).toEqual({ ZipFile: expect.stringContaining('StopDeploymentCommand') });
       expect(idsOf('AWS::Logs::LogGroup')).toContain(functions[0].Properties.LoggingConfig.LogGroup.Ref);
+      // The code as inlined (comments and indentation stripped) still parses.
+      expect(() => new Script(functions[0].Properties.Code.ZipFile as string)).not.toThrow();
     });
 
     it('needs no assets and no bootstrap', () => {
