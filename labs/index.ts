@@ -1,5 +1,6 @@
 import type { Lab } from '../lib/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
+import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
@@ -7,6 +8,7 @@ import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- labs differ in outputs and facts types
 export const LABS: readonly Lab<any, any>[] = [
   cloudwatchMetricFilters,
+  codedeployBlueGreen,
   stacksetsMultiRegion,
   configRemediation,
 ];

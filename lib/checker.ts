@@ -45,6 +45,8 @@ export interface Check<F> {
   readonly hint: string;
   /** Checks that must PASS before this one runs; otherwise this one is SKIPPED. */
   readonly dependsOn?: readonly string[];
+  /** Extra points: counted in the score when it passes, never in maxScore, and never failing the lab. @default false */
+  readonly optional?: boolean;
   readonly run: (facts: F) => Verdict;
 }
 
@@ -53,6 +55,8 @@ export interface GatherContext<O extends OutputKeys> {
   readonly outputs: StackOutputs<O>;
   readonly account: string;
   readonly region: string;
+  /** When the lab's stack was created (ISO 8601), to tell the learner's work from what came before. */
+  readonly stackCreatedAt?: string;
   /** A read-only SDK client (default: the lab's region); any non-read command is refused before it is sent. */
   readonly client: <C extends object>(ctor: new (config: never) => C, region?: string) => C;
 }
@@ -79,6 +83,8 @@ export interface CheckResult {
   /** Points awarded: the check's points when it passed, else 0. */
   readonly points: number;
   readonly maxPoints: number;
+  /** Extra points: not in the lab's maxScore, and not passing it does not fail the lab. */
+  readonly optional?: boolean;
   readonly evidence?: Evidence;
   /** Shown for anything but PASS. */
   readonly hint?: string;
@@ -95,7 +101,9 @@ export interface LabResult {
   readonly durationMs: number;
   /** Where the facts came from: live AWS calls, or a saved facts file. */
   readonly source: 'aws' | 'facts-file';
+  /** Points awarded, extra points of optional checks included (so it may exceed maxScore). */
   readonly score: number;
+  /** Points of the required checks. */
   readonly maxScore: number;
   readonly checks: readonly CheckResult[];
 }

@@ -36,7 +36,7 @@ export function evaluate<F>(checks: readonly Check<F>[], facts: F, meta: Evaluat
     durationMs: Date.now() - started.getTime(),
     source: meta.source,
     score: sumPoints(results.map((r) => r.points)),
-    maxScore: sumPoints(results.map((r) => r.maxPoints)),
+    maxScore: sumPoints(results.filter((r) => !r.optional).map((r) => r.maxPoints)),
     checks: results,
   };
 }
@@ -47,7 +47,13 @@ function sumPoints(points: readonly number[]): number {
 }
 
 function runOne<F>(check: Check<F>, facts: F, done: ReadonlyMap<string, CheckResult>): CheckResult {
-  const base = { id: check.id, title: check.title, taskStatement: check.taskStatement, maxPoints: check.points };
+  const base = {
+    id: check.id,
+    title: check.title,
+    taskStatement: check.taskStatement,
+    maxPoints: check.points,
+    ...(check.optional ? { optional: true } : {}),
+  };
   const blocking = (check.dependsOn ?? []).filter((id) => done.get(id)?.status !== 'PASS');
   if (blocking.length > 0) {
     // A dependency that could not be checked (ERROR) is not something the learner can make pass.
@@ -77,14 +83,14 @@ function runOne<F>(check: Check<F>, facts: F, done: ReadonlyMap<string, CheckRes
   }
 }
 
-/** True when every check passed. */
+/** True when every required check passed (optional checks give extra points only). */
 export function allPassed(result: LabResult): boolean {
-  return result.checks.every((c) => c.status === 'PASS');
+  return result.checks.every((c) => c.optional || c.status === 'PASS');
 }
 
-/** True when something is still settling in AWS (worth checking again shortly). */
+/** True when a required check is still settling in AWS (worth checking again shortly). */
 export function anyPending(result: LabResult): boolean {
-  return result.checks.some((c) => c.status === 'PENDING');
+  return result.checks.some((c) => !c.optional && c.status === 'PENDING');
 }
 
 /** The IAM actions a checker needs, reading the lab's stack included. */
@@ -109,6 +115,7 @@ export async function gatherFacts<O extends OutputKeys, F>(
     outputs,
     account: identity.account,
     region: identity.region,
+    stackCreatedAt: stack.createdAt,
     client: (ctor, region) => session.readOnlyClient(ctor, region ?? identity.region, options.listener),
   });
   return {

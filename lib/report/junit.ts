@@ -1,5 +1,5 @@
 import { create } from 'xmlbuilder2';
-import type { LabResult } from '../checker';
+import type { CheckResult, LabResult, Status } from '../checker';
 
 // Terminal colour sequences, then anything XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF).
 const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -10,9 +10,14 @@ function xmlSafe(text: string): string {
   return text.replace(ANSI_ESCAPE, '').replace(NOT_XML_CHAR, '\ufffd');
 }
 
+/** How a check shows in JUnit: an optional check (extra points) that did not pass is skipped, never a failure. */
+function outcome(check: CheckResult): Status {
+  return check.optional && check.status !== 'PASS' ? 'SKIPPED' : check.status;
+}
+
 /** JUnit XML: one testsuite per lab result, one testcase per check (PENDING is a failure of type PENDING). */
 export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab'): string {
-  const count = (status: string) => results.reduce((n, r) => n + r.checks.filter((c) => c.status === status).length, 0);
+  const count = (status: string) => results.reduce((n, r) => n + r.checks.filter((c) => outcome(c) === status).length, 0);
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
     name: suiteName,
     tests: results.reduce((n, r) => n + r.checks.length, 0),
@@ -25,9 +30,9 @@ export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab')
     const suite = root.ele('testsuite', {
       name: `${result.lab} (${result.account} ${result.region})`,
       tests: result.checks.length,
-      failures: result.checks.filter((c) => c.status === 'FAIL' || c.status === 'PENDING').length,
-      errors: result.checks.filter((c) => c.status === 'ERROR').length,
-      skipped: result.checks.filter((c) => c.status === 'SKIPPED').length,
+      failures: result.checks.filter((c) => outcome(c) === 'FAIL' || outcome(c) === 'PENDING').length,
+      errors: result.checks.filter((c) => outcome(c) === 'ERROR').length,
+      skipped: result.checks.filter((c) => outcome(c) === 'SKIPPED').length,
       timestamp: result.startedAt,
       time: (result.durationMs / 1000).toFixed(3),
     });
@@ -44,12 +49,14 @@ export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab')
       ]
         .filter(Boolean)
         .join('\n');
-      if (check.status === 'FAIL' || check.status === 'PENDING') {
+      const status = outcome(check);
+      if (status === 'FAIL' || status === 'PENDING') {
         testcase.ele('failure', { type: check.status, message: xmlSafe(check.evidence?.observed ?? check.status) }).txt(xmlSafe(body));
-      } else if (check.status === 'ERROR') {
+      } else if (status === 'ERROR') {
         testcase.ele('error', { type: check.error?.code ?? 'ERROR', message: xmlSafe(check.error?.message ?? 'error') }).txt(xmlSafe(body));
-      } else if (check.status === 'SKIPPED') {
-        testcase.ele('skipped', { message: xmlSafe(check.hint ?? 'skipped') });
+      } else if (status === 'SKIPPED') {
+        const why = check.optional && check.status !== 'SKIPPED' ? `optional (extra points), ${check.status}: ${check.hint ?? ''}` : (check.hint ?? 'skipped');
+        testcase.ele('skipped', { message: xmlSafe(why) });
       }
     }
   }

@@ -32,8 +32,9 @@ export function renderChecklist(result: LabResult, options: TerminalOptions): st
   for (const check of result.checks) {
     const points = pointsOf(check);
     const label = check.status === 'PASS' || check.status === 'FAIL' ? '' : ` ${check.status}`;
+    const extra = check.optional ? c.dim(' (optional, extra points)') : '';
     lines.push(
-      `  ${paint[check.status](SYMBOL[check.status])} ${check.title.padEnd(width)}  ${points.padStart(pointsWidth)}  ${c.dim(`[${check.taskStatement}]`)}${paint[check.status](label)}`,
+      `  ${paint[check.status](SYMBOL[check.status])} ${check.title.padEnd(width)}  ${points.padStart(pointsWidth)}  ${c.dim(`[${check.taskStatement}]`)}${paint[check.status](label)}${extra}`,
     );
     if (check.status !== 'PASS') lines.push(...details(check, c.dim));
   }
@@ -62,6 +63,6 @@ export function summaryLine(result: LabResult, options: TerminalOptions): string
     if (count(s) > 0) parts.push(`${count(s)} ${word}`);
   }
   const score = `Score ${formatPoints(result.score)}/${formatPoints(result.maxScore)}`;
-  const done = result.checks.every((r) => r.status === 'PASS');
+  const done = result.checks.every((r) => r.optional || r.status === 'PASS');
   return `${done ? c.green(c.bold(score)) : c.bold(score)} — ${parts.join(', ')}`;
 }
