@@ -57,11 +57,17 @@ function details(check: CheckResult, dim: (s: string) => string): string[] {
 /** `Score 7/10 — 5 passed, 1 failed, 1 pending`. */
 export function summaryLine(result: LabResult, options: TerminalOptions): string {
   const c = createColors(options.color);
-  const count = (s: Status) => result.checks.filter((r) => r.status === s).length;
+  // Counts are of required checks; an optional check only adds "N optional passed/open".
+  const required = result.checks.filter((r) => !r.optional);
+  const optional = result.checks.filter((r) => r.optional);
+  const count = (s: Status) => required.filter((r) => r.status === s).length;
   const parts = [`${count('PASS')} passed`, `${count('FAIL')} failed`];
   for (const [s, word] of [['PENDING', 'pending'], ['ERROR', 'errors'], ['SKIPPED', 'skipped']] as const) {
     if (count(s) > 0) parts.push(`${count(s)} ${word}`);
   }
+  const optionalPassed = optional.filter((r) => r.status === 'PASS').length;
+  if (optionalPassed > 0) parts.push(`${optionalPassed} optional passed`);
+  if (optional.length > optionalPassed) parts.push(`${optional.length - optionalPassed} optional open`);
   const score = `Score ${formatPoints(result.score)}/${formatPoints(result.maxScore)}`;
   const done = result.checks.every((r) => r.optional || r.status === 'PASS');
   return `${done ? c.green(c.bold(score)) : c.bold(score)} — ${parts.join(', ')}`;

@@ -147,6 +147,18 @@ describe('summaryLine', () => {
     expect(summaryLine(passed, { color: false })).toBe('Score 0.5/0.5 — 1 passed, 0 failed');
   });
 
+  it('counts an optional check apart from the required ones', () => {
+    const required = { ...checks[0], status: 'PASS' as const };
+    const open = { ...checks[1], id: 'hook', status: 'FAIL' as const, optional: true };
+    const done = { ...checks[1], id: 'hook2', status: 'PASS' as const, optional: true };
+    expect(summaryLine({ ...result, score: 0.5, maxScore: 0.5, checks: [required, open] }, { color: false })).toBe(
+      'Score 0.5/0.5 — 1 passed, 0 failed, 1 optional open',
+    );
+    expect(summaryLine({ ...result, score: 1, maxScore: 0.5, checks: [required, done] }, { color: false })).toBe(
+      'Score 1/0.5 — 1 passed, 0 failed, 1 optional passed',
+    );
+  });
+
   it('prints fractional scores without float noise', () => {
     expect(summaryLine({ ...result, score: 0.1 + 0.2, maxScore: 5 }, { color: false })).toMatch(/^Score 0\.3\/5 /);
   });
