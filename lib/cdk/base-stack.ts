@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, LegacyStackSynthesizer, Stack, Tags } from 'aws-cdk-lib';
+import { Aws, CfnOutput, LegacyStackSynthesizer, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 
@@ -65,6 +65,20 @@ export class DopLabBaseStack extends Stack {
         }),
       },
     });
+    Validations.of(this.executionRole).acknowledge(
+      ...LAB_SERVICES.map((service) => ({
+        id: `AwsSolutions-IAM5[Action::${service}:*]`,
+        reason: `CloudFormation creates, updates and deletes whatever ${service} resources the lab templates declare; the set of actions follows the templates, limited to this region.`,
+      })),
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Lab resources get CloudFormation-generated names unknown before deploy; the grant is limited to the lab services and to this region (aws:RequestedRegion).',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/DopLab-*]',
+        reason: 'CloudFormation names lab roles after their stack (DopLab-<lab>-...), so the prefix is the tightest scope that covers every lab role and no other role.',
+      },
+    );
     new CfnOutput(this, EXECUTION_ROLE_OUTPUT, { value: this.executionRole.roleArn }).overrideLogicalId(EXECUTION_ROLE_OUTPUT);
   }
 }
