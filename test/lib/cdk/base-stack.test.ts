@@ -42,8 +42,12 @@ describe('DopLab-Base', () => {
     expect(actions.filter((a) => a === '*' || a === 'iam:*' || a.startsWith('sts:') || a.startsWith('organizations:'))).toEqual([]);
   });
 
-  it('lets CloudFormation invoke the in-stack cleanup functions (custom resources): lambda:InvokeFunction', () => {
-    expect(LAB_SERVICES).toContain('lambda');
+  it('lets CloudFormation invoke the in-stack cleanup functions (custom resources) with lambda:InvokeFunction', () => {
+    const allows = (action: string) =>
+      statements.some((st) => [st.Action].flat().some((pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(action)));
+    expect(allows('lambda:InvokeFunction')).toBe(true);
+    expect(allows('cloudformation:DeleteStack')).toBe(false);
+    expect(allows('iam:CreateUser')).toBe(false);
   });
 
   it("covers every service of every lab's template (with its expiry schedule)", () => {
