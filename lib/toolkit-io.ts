@@ -23,6 +23,7 @@ export class DoplabIoHost implements IIoHost {
   /** The first failed resource event seen, to name the cause when the toolkit's error does not. */
   firstFailure?: FirstFailure;
   private started?: number;
+  private deployment?: string;
 
   constructor(
     private readonly io: Io,
@@ -33,9 +34,14 @@ export class DoplabIoHost implements IIoHost {
   async notify(msg: IoMessage<unknown>): Promise<void> {
     if (msg.code === 'CDK_TOOLKIT_I5502') {
       const activity = msg.data as StackActivity;
-      this.started ??= this.now();
+      const now = this.now();
+      // Elapsed time per stack deployment (deploy runs DopLab-Base, then the lab).
+      if (activity.deployment !== this.deployment || this.started === undefined) {
+        this.deployment = activity.deployment;
+        this.started = now;
+      }
       this.noteFailure(activity);
-      this.io.err(`${formatActivity(activity, this.io.color)}  ${formatDuration(this.now() - this.started)}`);
+      this.io.err(`${formatActivity(activity, this.io.color)}  ${formatDuration(now - this.started)}`);
       return;
     }
     if (msg.level === 'error' || msg.level === 'warn' || msg.level === 'result' || msg.level === 'info' || this.verbose) {

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 
 function result(statuses: Status[], maxPoints = 10): LabResult {
   const checks = statuses.map(
-    (status, i): CheckResult => ({ id: `c${i}`, title: `check ${i}`, points: status === 'PASS' ? maxPoints : 0, maxPoints, taskStatement: '4.1', status, hint: 'h' }) as unknown as CheckResult,
+    (status, i): CheckResult => ({ id: `c${i}`, title: `check ${i}`, points: status === 'PASS' ? maxPoints : 0, maxPoints, taskStatement: '4.1', status, hint: 'h' }),
   );
-  const score = checks.reduce((n, c) => n + (c as unknown as { points: number }).points, 0);
-  return { lab: 'demo', account: '111122223333', region: 'eu-west-1', startedAt: '2026-11-23T13:00:00.000Z', durationMs: 5, score, maxScore: maxPoints * statuses.length, checks } as LabResult;
+  const score = checks.reduce((n, c) => n + c.points, 0);
+  return { lab: 'demo', account: '111122223333', region: 'eu-west-1', startedAt: '2026-11-23T13:00:00.000Z', durationMs: 5, source: 'aws', score, maxScore: maxPoints * statuses.length, checks };
 }
 
 const clean: LabTeardown = { labId: 'demo', deletion: { existed: true, attempts: 1, firstAttemptFailures: [], removed: [] }, audit: { leftovers: [], regions: ['eu-west-1'] } };
