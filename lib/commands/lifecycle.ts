@@ -22,6 +22,8 @@ export const DEFAULT_TTL_MS = 4 * 3600_000;
 export interface StackToolkit {
   /** How many file assets a synthesized stack has (a lab must have none: it deploys without bootstrap). */
   assetCount(stackName: string): Promise<number>;
+  /** The synthesized template of a stack. */
+  template(stackName: string): Promise<unknown>;
   deploy(stackName: string, options?: { readonly roleArn?: string }): Promise<void>;
   /** The first failed resource event the toolkit reported. */
   firstFailure(): FirstFailure | undefined;
@@ -83,6 +85,7 @@ export async function cdkToolkit(lab: AnyLab, aws: ToolkitOptions, io: Io, conte
   const cached = await toolkit.synth(assembly, { stacks: select(stackNameFor(lab.id)) });
   return {
     assetCount: async (name) => cached.cloudAssembly.getStackByName(name).assets.length,
+    template: async (name) => cached.cloudAssembly.getStackByName(name).template,
     deploy: async (name, options = {}) => {
       await toolkit.deploy(cached, { stacks: select(name), roleArn: options.roleArn });
     },

@@ -19,6 +19,7 @@ function fakeToolkit(options: { assets?: number; failOn?: string } = {}) {
     contexts.push(context);
     return {
       assetCount: async () => options.assets ?? 0,
+      template: async () => ({}),
       deploy: async (stack, o = {}) => {
         if (stack === options.failOn) throw new Error(`The stack named ${stack} failed creation, it may need to be manually deleted from the AWS console: ROLLBACK_COMPLETE`);
         deployed.push({ stack, roleArn: o.roleArn });
