@@ -70,10 +70,16 @@ export function labStatus(stack: Stack, region: string, labs: readonly AnyLab[],
   };
 }
 
+/** `3h 05m`, `12m 30s`: ages and time left, where hours matter. */
+export function formatAge(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  return minutes >= 60 ? `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m` : formatDuration(ms);
+}
+
 function row(s: LabStatus): string[] {
-  const left = s.msLeft === null ? 'no expiry' : s.msLeft > 0 ? formatDuration(s.msLeft) : `overdue ${formatDuration(-s.msLeft)}`;
+  const left = s.msLeft === null ? 'no expiry' : s.msLeft > 0 ? formatAge(s.msLeft) : `overdue ${formatAge(-s.msLeft)}`;
   const check = s.checkPassed ? `passed ${s.checkPassed.score}/${s.checkPassed.maxScore}` : 'not yet';
-  return [s.lab, s.region, s.stackStatus, formatDuration(s.ageMs), left, s.costSoFarUsd === null ? '?' : `$${s.costSoFarUsd.toFixed(4)}`, check];
+  return [s.lab, s.region, s.stackStatus, formatAge(s.ageMs), left, s.costSoFarUsd === null ? '?' : `$${s.costSoFarUsd.toFixed(4)}`, check];
 }
 
 /** `doplab status`: the doplab labs deployed in this account (this region, or every region). */

@@ -35,6 +35,7 @@ export async function baseExecutionRole(session: AwsSession, region: string): Pr
     if (awsErrorName(error) === 'ValidationError' && /does not exist/.test(awsErrorMessage(error))) return undefined;
     throw error;
   }
-  if (!base || !/_COMPLETE$/.test(base.StackStatus ?? '') || /ROLLBACK|DELETE/.test(base.StackStatus ?? '')) return undefined;
+  // UPDATE_ROLLBACK_COMPLETE still has a working role (the previous template's).
+  if (!base || !/^(CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE)$/.test(base.StackStatus ?? '')) return undefined;
   return base.Outputs?.find((o) => o.OutputKey === EXECUTION_ROLE_OUTPUT)?.OutputValue;
 }

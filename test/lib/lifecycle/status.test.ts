@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
-import { labStatus, statusCommand } from '../../../lib/commands/status';
+import { formatAge, labStatus, statusCommand } from '../../../lib/commands/status';
 import { deploymentKey, readState, recordPassedCheck } from '../../../lib/lifecycle/state';
 import { lab as realLab } from '../../../labs/cloudwatch-metric-filters/lab';
 import { awsError } from '../../support/mocked-session';
@@ -57,6 +57,13 @@ describe('labStatus', () => {
   });
 });
 
+describe('formatAge', () => {
+  it('shows hours and minutes from an hour on, else minutes and seconds', () => {
+    expect(formatAge(3 * 3600_000 + 5 * 60_000 + 59_000)).toBe('3h 05m');
+    expect(formatAge(12 * 60_000 + 30_000)).toBe('12m 30s');
+  });
+});
+
 describe('state file', () => {
   it('remembers passed checks, and reads a missing or corrupt file as empty', () => {
     const env = { DOPLAB_HOME: mkdtempSync(join(tmpdir(), 'doplab-state-')) };
@@ -89,7 +96,7 @@ describe('doplab status', () => {
     aws.cfn.on(DescribeStacksCommand).resolves({ Stacks: [labStack()] });
     const io = recordingIo();
     await statusCommand({}, io, {}, { session: aws.session, now: () => NOW, env: {}, labs: [realLab] });
-    expect(io.outText()).toMatch(/cloudwatch-metric-filters\s+eu-west-1\s+CREATE_COMPLETE\s+120m 00s\s+120m 00s\s+\$0\.0013\s+not yet/);
+    expect(io.outText()).toMatch(/cloudwatch-metric-filters\s+eu-west-1\s+CREATE_COMPLETE\s+2h 00m\s+2h 00m\s+\$0\.0013\s+not yet/);
     expect(io.outText()).toContain('Estimated cost so far: $0.0013');
   });
 

@@ -1,4 +1,5 @@
 import type { IoMessage, StackActivity } from '@aws-cdk/toolkit-lib';
+import { onInterrupt } from '../../../lib/lifecycle/interrupt';
 import { DoplabIoHost } from '../../../lib/toolkit-io';
 import { recordingIo } from './support';
 
@@ -43,5 +44,25 @@ describe('DoplabIoHost', () => {
     const host = new DoplabIoHost(recordingIo());
     await host.notify(activity('AlertTopic', 'AWS::SNS::Topic', 'CREATE_COMPLETE'));
     expect(host.firstFailure).toBeUndefined();
+  });
+});
+
+describe('onInterrupt (Ctrl-C during destroy)', () => {
+  it('stops the wait on the first Ctrl-C, saying what carries on, and quits on the second', () => {
+    const io = recordingIo();
+    const exit = jest.fn();
+    const listeners = process.listenerCount('SIGINT');
+    const interrupt = onInterrupt(io, 'Stopping: CloudFormation keeps deleting in the background.', exit);
+    try {
+      process.emit('SIGINT');
+      expect(interrupt.signal.aborted).toBe(true);
+      expect(io.errText()).toBe('\nStopping: CloudFormation keeps deleting in the background. Press Ctrl-C again to quit at once.');
+      expect(exit).not.toHaveBeenCalled();
+      process.emit('SIGINT');
+      expect(exit).toHaveBeenCalledWith(130);
+    } finally {
+      interrupt.dispose();
+    }
+    expect(process.listenerCount('SIGINT')).toBe(listeners);
   });
 });
