@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { create } from 'xmlbuilder2';
 import type { LabResult } from '../checker';
 import { AwsSession, type AwsOptions } from '../aws/clients';
+import type { Identity } from '../aws/lab-stack';
 import { formatDuration } from '../duration';
 import { evaluate, gatherFacts } from '../engine';
 import { DoplabError, ExitCode } from '../errors';
@@ -157,7 +158,8 @@ export function renderSelftestJUnit(runs: readonly { readonly lab: string; reado
 }
 
 /** The real steps: doplab's own deploy, check, solve and teardown against the account. */
-export function liveSteps(lab: AnyLab, aws: AwsOptions, io: Io, session: AwsSession, where: { account: string; region: string }, asker: Asker): SelftestSteps {
+export function liveSteps(lab: AnyLab, aws: AwsOptions, io: Io, session: AwsSession, identity: Identity, asker: Asker): SelftestSteps {
+  const where = { account: identity.account, region: identity.region };
   return {
     // The selftest's own preflight passed the sandbox guard once; the steps do not ask again.
     deploy: async () => void (await deployLab(lab, aws, io, { yes: true }, { session, asker })),
@@ -165,7 +167,7 @@ export function liveSteps(lab: AnyLab, aws: AwsOptions, io: Io, session: AwsSess
       const attempt = await checkUntilSettled(
         async () => {
           const startedAt = new Date();
-          const file = await gatherFacts(lab.checker, session, { identity: { ...where, arn: 'selftest' } });
+          const file = await gatherFacts(lab.checker, session, { identity });
           return { file, result: evaluate(lab.checker.checks, file.facts, { lab: lab.id, account: where.account, region: where.region, source: 'aws', startedAt }) };
         },
         { waitMs, io },
@@ -190,8 +192,7 @@ export async function selftestCommand(
     const asker = deps.asker ?? (require('../lifecycle/guard') as typeof import('../lifecycle/guard')).terminalAsker();
     const steps = deps.steps ?? (await (async () => {
       const pre = await preflight(session, io, { verb: `selftest ${labs.map((l) => l.id).join(', ')} (deploy, solve, destroy)` }, { yes: options.yes, asker });
-      const where = { account: pre.identity.account, region: pre.identity.region };
-      return (lab: AnyLab) => liveSteps(lab, aws, io, session, where, asker);
+      return (lab: AnyLab) => liveSteps(lab, aws, io, session, pre.identity, asker);
     })());
     const runs: { lab: string; stages: StageResult[] }[] = [];
     for (const lab of labs) {

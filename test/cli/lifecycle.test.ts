@@ -95,6 +95,23 @@ describe('lifecycle commands against a local endpoint', () => {
     expect(run.stderr).toContain(`${home}/config.json is not a doplab config: sandboxAccounts: `);
   });
 
+  it.each([['status'], ['destroy', LAB]])('%s loads neither aws-cdk-lib nor the CDK toolkit library', async (...args: string[]) => {
+    const script = `
+      require('tsx/cjs/api').register();
+      const { main } = require('./lib/cli.ts');
+      main(['node', 'doplab', ...${JSON.stringify(args)}]).then((code) => {
+        const loaded = Object.keys(require.cache).filter((k) => /node_modules[\\\\/](aws-cdk-lib|@aws-cdk[\\\\/]toolkit-lib|constructs)[\\\\/]/.test(k));
+        process.stderr.write('\\n' + JSON.stringify({ code, loaded: loaded.length }));
+      });`;
+    const run = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, env: { ...env(), DOPLAB_SANDBOX_ACCOUNTS: ACCOUNT } });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('close', () => resolve(stderr));
+    });
+    expect(JSON.parse(run.trim().split('\n').pop() ?? '{}')).toEqual({ code: 0, loaded: 0 });
+  });
+
   it('status lists nothing when no lab is deployed', async () => {
     const run = await doplabAsync(['status'], env());
     expect(run.status).toBe(0);
