@@ -141,6 +141,12 @@ export async function deployLab(lab: AnyLab, aws: ToolkitOptions, io: Io, option
     const context: Record<string, string> = { ...pre.context };
     if (expiresAt) context[EXPIRES_AT_CONTEXT] = expiresAt.toISOString();
     const toolkit = await (deps.toolkit ?? cdkToolkit)(lab, { ...aws, region }, io, context);
+    // Ctrl-C: CloudFormation carries on and doplab keeps no local state, so say what to run next and quit.
+    const stop = () => {
+      io.err(`\nStopped following the deploy: CloudFormation carries on. Run doplab deploy ${lab.id} again to follow it, or doplab destroy ${lab.id}.`);
+      process.exit(130);
+    };
+    if (!deps.toolkit) process.once('SIGINT', stop);
     try {
       const assets = await toolkit.assetCount(stackNameFor(lab.id));
       if (assets > 0) {
@@ -157,6 +163,7 @@ export async function deployLab(lab: AnyLab, aws: ToolkitOptions, io: Io, option
       }
       await deployStep(() => toolkit.deploy(stackNameFor(lab.id), { roleArn }), lab, toolkit);
     } finally {
+      process.off('SIGINT', stop);
       await toolkit.dispose();
     }
     io.err(`Deployed ${lab.id} in ${formatDuration(now() - started)}. Next: doplab show ${lab.id}`);
