@@ -1,4 +1,3 @@
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { AwsSession, type AwsOptions } from '../aws/clients';
 import { whoAmI } from '../aws/lab-stack';
@@ -36,6 +35,8 @@ export interface StatusOptions {
 
 /** Every region of the partition, from the public SSM parameters (`/aws/service/global-infrastructure/regions`). */
 export async function partitionRegions(session: AwsSession, region: string): Promise<string[]> {
+  // Loaded on demand: the SSM client is large and only --all-regions needs it.
+  const { GetParametersByPathCommand, SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
   const ssm = session.readOnlyClient(SSMClient, region);
   const regions: string[] = [];
   let token: string | undefined;
