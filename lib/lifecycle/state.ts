@@ -14,6 +14,7 @@ const StateSchema = z.object({ passedChecks: z.record(z.string(), PassedCheckSch
 
 /** What doplab remembers between runs (`~/.doplab/state.json`): which labs passed `check`, where and when. */
 export type DoplabState = z.infer<typeof StateSchema>;
+/** A live `check` that passed: its score and when (ISO 8601). */
 export type PassedCheck = z.infer<typeof PassedCheckSchema>;
 
 function statePath(env: NodeJS.ProcessEnv): string {
