@@ -191,7 +191,7 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .argument('[lab]', 'lab id')
     .option('--all', 'every lab in turn')
     .option('--keep', 'leave the lab deployed (skip destroy and the leftover audit)')
-    .option('--junit <file>', 'write a JUnit XML report (one testcase per stage)')
+    .option('--junit <file>', 'write a JUnit XML report, one testcase per stage (--all: default doplab-selftest.xml)')
     .option('--wait <duration>', 'how long the solved check may wait for AWS to settle', '10m')
     .option('--yes', 'do not ask to confirm an account that is not listed as a sandbox')
     .action((labId: string | undefined, opts: { all?: boolean; keep?: boolean; junit?: string; wait: string; yes?: boolean }, cmd: Command) =>
@@ -202,7 +202,8 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
           const g = globals(cmd);
           if (!opts.all === !labId) throw new DoplabError('BAD_OPTION', 'usage', 'doplab selftest takes a lab id, or --all (not both).');
           const labs = labId ? [findLab(labId)] : allLabs();
-          return selftestCommand(labs, awsOptions(g), io(g), { keep: opts.keep, yes: opts.yes, junit: opts.junit, waitMs: parseDuration(opts.wait, '--wait') });
+          const junit = opts.junit ?? (opts.all ? 'doplab-selftest.xml' : undefined);
+          return selftestCommand(labs, awsOptions(g), io(g), { keep: opts.keep, yes: opts.yes, junit, waitMs: parseDuration(opts.wait, '--wait') });
         })(),
       ),
     );

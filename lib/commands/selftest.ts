@@ -203,6 +203,7 @@ export async function selftestCommand(
     if (options.junit) {
       try {
         writeFileSync(options.junit, renderSelftestJUnit(runs));
+        io.err(`JUnit report: ${options.junit}`);
       } catch (error) {
         throw new DoplabError('BAD_OPTION', 'usage', `Cannot write JUnit report ${options.junit}: ${(error as Error).message}`, { cause: error });
       }
