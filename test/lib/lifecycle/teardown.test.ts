@@ -183,11 +183,17 @@ describe('doplab destroy', () => {
   });
   afterEach(() => aws.restore());
 
-  it('deletes, audits, and exits 0 when nothing is left; a second run is a clean success too', async () => {
+  it('deletes, lists what it removed, audits, and exits 0 when nothing is left; a second run is a clean success too', async () => {
+    aws.cfn.on(ListStackResourcesCommand).resolves({
+      StackResourceSummaries: [
+        { LogicalResourceId: 'AlertTopic2B6A9D7E', PhysicalResourceId: `arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-alerts`, ResourceType: 'AWS::SNS::Topic', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+      ],
+    });
     aws.cfn.on(DescribeStacksCommand, { StackName: NAME }).resolvesOnce({ Stacks: [stack('CREATE_COMPLETE')] }).rejects(notFound());
     aws.cfn.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({ Stacks: [stack('DELETE_COMPLETE')] });
     const first = recordingIo();
     await expect(destroyLab(realLab, {}, first, {}, deps())).resolves.toBe(0);
+    expect(first.errText()).toContain(`  removed AWS::SNS::Topic arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-alerts`);
     expect(first.errText()).toContain('Leftover audit: nothing tagged doplab:lab=cloudwatch-metric-filters or known to linger is left in eu-west-1.');
     const second = recordingIo();
     await expect(destroyLab(realLab, {}, second, {}, deps())).resolves.toBe(0);
