@@ -87,14 +87,16 @@ export function describeFailure(f: ResourceFailure): string {
   return `${f.logicalId} (${f.type}): ${f.reason}`;
 }
 
-async function waitForDeletion(cfn: CloudFormationClient, stackId: string, stackName: string, io: Io, wait: WaitOptions): Promise<string> {
+async function waitForDeletion(cfn: CloudFormationClient, stackId: string, stackName: string, io: Io, wait: WaitOptions, since: Date): Promise<string> {
   const now = wait.now ?? Date.now;
   const sleep = wait.sleep ?? abortableSleep;
   const started = now();
   const deadline = started + (wait.timeoutMs ?? 45 * 60_000);
+  const seen = new Set<string>();
   for (;;) {
     const stack = await describeStack(cfn, stackId);
     const status = stack?.StackStatus ?? 'DELETE_COMPLETE';
+    await printNewEvents(cfn, stackId, since, seen, io, () => formatDuration(now() - started));
     if (status === 'DELETE_COMPLETE' || status === 'DELETE_FAILED') return status;
     if (wait.signal?.aborted) {
       throw new DoplabError('INTERRUPTED', 'environment', `Stopped waiting: CloudFormation keeps deleting ${stackName} (${status}).`, {
@@ -106,8 +108,18 @@ async function waitForDeletion(cfn: CloudFormationClient, stackId: string, stack
         hint: 'Look at the stack events in the CloudFormation console, then run doplab destroy again.',
       });
     }
-    if (io.interactive) io.err(`  ${stackName}: ${status} (${formatDuration(now() - started)})`);
     await sleep(wait.pollMs ?? 5000, wait.signal);
+  }
+}
+
+/** Progress while CloudFormation deletes: one line per new resource event, oldest first, with the time elapsed. */
+async function printNewEvents(cfn: CloudFormationClient, stackId: string, since: Date, seen: Set<string>, io: Io, elapsed: () => string): Promise<void> {
+  const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: stackId }))).StackEvents ?? [];
+  for (const e of [...events].reverse()) {
+    if (!e.EventId || seen.has(e.EventId) || (e.Timestamp ?? since) < since) continue;
+    seen.add(e.EventId);
+    const reason = /FAILED/.test(e.ResourceStatus ?? '') && e.ResourceStatusReason ? `  ${e.ResourceStatusReason}` : '';
+    io.err(`  ${(e.ResourceStatus ?? '').padEnd(20)} ${(e.ResourceType ?? '').padEnd(32)} ${e.LogicalResourceId ?? ''}  ${elapsed()}${reason}`);
   }
 }
 
@@ -127,7 +139,7 @@ export async function deleteStack(session: AwsSession, stackName: string, region
   for (let attempt = 1; ; attempt++) {
     const since = new Date((wait.now ?? Date.now)() - 1000);
     await cfn.send(new DeleteStackCommand({ StackName: stackId }));
-    const status = await waitForDeletion(cfn, stackId, stackName, io, wait);
+    const status = await waitForDeletion(cfn, stackId, stackName, io, wait, since);
     if (status === 'DELETE_COMPLETE') return { existed: true, attempts: attempt, firstAttemptFailures, removed };
     const failures = await failedResources(cfn, stackId, since);
     const first = failures[0] ? describeFailure(failures[0]) : 'CloudFormation gave no resource-level reason';

@@ -83,6 +83,9 @@ describe('deleteStack', () => {
     ]);
     expect(aws.cfn).toHaveReceivedCommandTimes(DeleteStackCommand, 2);
     expect(io.errText()).toContain('is DELETE_FAILED: CleanupD4E4842E (Custom::DopLabCleanup): Received response status [FAILED]');
+    // Progress: each new resource event once, none from before this deletion.
+    expect(io.errText().match(/^ {2}DELETE_FAILED +Custom::DopLabCleanup +CleanupD4E4842E {2}0s {2}Received response status/gm)).toHaveLength(1);
+    expect(io.errText()).not.toContain('OldFailure');
   });
 
   it('fails with the resource and reason when the retry fails too', async () => {
