@@ -87,16 +87,22 @@ export function describeFailure(f: ResourceFailure): string {
   return `${f.logicalId} (${f.type}): ${f.reason}`;
 }
 
-async function waitForDeletion(cfn: CloudFormationClient, stackId: string, stackName: string, io: Io, wait: WaitOptions, since: Date): Promise<string> {
+async function waitForDeletion(
+  cfn: CloudFormationClient,
+  stackId: string,
+  stackName: string,
+  io: Io,
+  wait: WaitOptions,
+  events: { readonly since: Date; readonly seen: Set<string> },
+): Promise<string> {
   const now = wait.now ?? Date.now;
   const sleep = wait.sleep ?? abortableSleep;
   const started = now();
   const deadline = started + (wait.timeoutMs ?? 45 * 60_000);
-  const seen = new Set<string>();
   for (;;) {
     const stack = await describeStack(cfn, stackId);
     const status = stack?.StackStatus ?? 'DELETE_COMPLETE';
-    await printNewEvents(cfn, stackId, since, seen, io, () => formatDuration(now() - started));
+    await printNewEvents(cfn, stackId, events.since, events.seen, io, () => formatDuration(now() - started));
     if (status === 'DELETE_COMPLETE' || status === 'DELETE_FAILED') return status;
     if (wait.signal?.aborted) {
       throw new DoplabError('INTERRUPTED', 'environment', `Stopped waiting: CloudFormation keeps deleting ${stackName} (${status}).`, {
@@ -136,10 +142,11 @@ export async function deleteStack(session: AwsSession, stackName: string, region
   const stackId = stack.StackId;
   const removed = await stackResources(cfn, stackId);
   let firstAttemptFailures: ResourceFailure[] = [];
+  const seenEvents = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     const since = new Date((wait.now ?? Date.now)() - 1000);
     await cfn.send(new DeleteStackCommand({ StackName: stackId }));
-    const status = await waitForDeletion(cfn, stackId, stackName, io, wait, since);
+    const status = await waitForDeletion(cfn, stackId, stackName, io, wait, { since, seen: seenEvents });
     if (status === 'DELETE_COMPLETE') return { existed: true, attempts: attempt, firstAttemptFailures, removed };
     const failures = await failedResources(cfn, stackId, since);
     const first = failures[0] ? describeFailure(failures[0]) : 'CloudFormation gave no resource-level reason';
