@@ -1,9 +1,12 @@
-// The CDK app: one stack per lab, named DopLab-<lab id> (`npx cdk synth`, `npx cdk deploy DopLab-<lab id>`).
+// The CDK app: one stack per lab, named DopLab-<lab id> (`npx cdk synth`, `npx cdk deploy DopLab-<lab id>`),
+// and DopLab-Base, the CloudFormation execution role `doplab deploy` deploys lab stacks with.
 import { App } from 'aws-cdk-lib';
 import { LABS } from '../labs';
+import { addBaseStack } from '../lib/cdk/base-stack';
 
 async function main(): Promise<void> {
   const app = new App();
+  addBaseStack(app);
   for (const lab of LABS) (await lab.loadStack()).addLabStack(app);
   app.synth();
 }

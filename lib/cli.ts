@@ -38,7 +38,20 @@ const command = {
   check: (): typeof import('./commands/check') => require('./commands/check'),
   solve: (): typeof import('./commands/solve') => require('./commands/solve'),
   lifecycle: (): typeof import('./commands/lifecycle') => require('./commands/lifecycle'),
+  status: (): typeof import('./commands/status') => require('./commands/status'),
+  selftest: (): typeof import('./commands/selftest') => require('./commands/selftest'),
 };
+
+/** `--ttl 4h` → milliseconds; `--ttl none` → null (no expiry). */
+function parseTtl(text: string | undefined): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'none') return null;
+  const ms = parseDuration(text, '--ttl');
+  if (ms < 15 * 60_000 || ms > 7 * 24 * 3600_000) {
+    throw new DoplabError('BAD_OPTION', 'usage', `--ttl must be between 15m and 7d (or none); got "${text}".`);
+  }
+  return ms;
+}
 
 /** Builds the CLI; `run` receives each command's exit code. */
 export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<number>) => void): Command {
@@ -109,13 +122,14 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .command('solve')
     .description('apply the reference solution (instructors: demos and content tests)')
     .argument('<lab>', 'lab id')
-    .action((labId: string, _opts, cmd: Command) =>
+    .option('--yes', 'do not ask to confirm an account that is not listed as a sandbox')
+    .action((labId: string, opts: { yes?: boolean }, cmd: Command) =>
       run(
         (async () => {
           const { findLab } = registry();
           const { solveLab } = command.solve();
           const g = globals(cmd);
-          return solveLab(findLab(labId), awsOptions(g), io(g));
+          return solveLab(findLab(labId), awsOptions(g), io(g), { yes: opts.yes });
         })(),
       ),
     );
@@ -124,28 +138,72 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .command('deploy')
     .description("deploy a lab's starting scenario into the current account and region")
     .argument('<lab>', 'lab id')
-    .action((labId: string, _opts, cmd: Command) =>
+    .option('--yes', 'do not ask to confirm an account that is not listed as a sandbox')
+    .option('--ttl <duration>', 'delete the lab automatically after this long (e.g. 90m, 8h), or "none"', '4h')
+    .action((labId: string, opts: { yes?: boolean; ttl?: string }, cmd: Command) =>
       run(
         (async () => {
           const { findLab } = registry();
           const { deployLab } = command.lifecycle();
           const g = globals(cmd);
-          return deployLab(findLab(labId), awsOptions(g), io(g));
+          const lab = findLab(labId);
+          return deployLab(lab, awsOptions(g), io(g), { yes: opts.yes, ttlMs: parseTtl(opts.ttl) });
         })(),
       ),
     );
 
   program
     .command('destroy')
-    .description('delete a lab and everything the learner made in it')
-    .argument('<lab>', 'lab id')
-    .action((labId: string, _opts, cmd: Command) =>
+    .description('delete a lab and everything the learner made in it, then audit what is left')
+    .argument('[lab]', 'lab id')
+    .option('--all', 'every doplab lab in the region, then DopLab-Base')
+    .option('--yes', 'do not ask to confirm an account that is not listed as a sandbox')
+    .action((labId: string | undefined, opts: { all?: boolean; yes?: boolean }, cmd: Command) =>
       run(
         (async () => {
           const { findLab } = registry();
           const { destroyLab } = command.lifecycle();
           const g = globals(cmd);
-          return destroyLab(findLab(labId), awsOptions(g), io(g));
+          if (!opts.all === !labId) throw new DoplabError('BAD_OPTION', 'usage', 'doplab destroy takes a lab id, or --all (not both).');
+          const lab = labId ? findLab(labId) : undefined;
+          return destroyLab(lab, awsOptions(g), io(g), { all: opts.all, yes: opts.yes });
+        })(),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('the doplab labs deployed in this account: status, age, time left, cost so far, check passed')
+    .option('--all-regions', 'look in every region of the partition')
+    .action((opts: { allRegions?: boolean }, cmd: Command) =>
+      run(
+        (async () => {
+          const { statusCommand } = command.status();
+          const g = globals(cmd);
+          return statusCommand(awsOptions(g), io(g), { json: g.json, allRegions: opts.allRegions });
+        })(),
+      ),
+    );
+
+  program
+    .command('selftest')
+    .description('maintainers: deploy, check = 0, solve, check = full, destroy, no leftovers (a real sandbox)')
+    .argument('[lab]', 'lab id')
+    .option('--all', 'every lab in turn')
+    .option('--keep', 'leave the lab deployed (skip destroy and the leftover audit)')
+    .option('--junit <file>', 'write a JUnit XML report, one testcase per stage (--all: default doplab-selftest.xml)')
+    .option('--wait <duration>', 'how long the solved check may wait for AWS to settle', '10m')
+    .option('--yes', 'do not ask to confirm an account that is not listed as a sandbox')
+    .action((labId: string | undefined, opts: { all?: boolean; keep?: boolean; junit?: string; wait: string; yes?: boolean }, cmd: Command) =>
+      run(
+        (async () => {
+          const { allLabs, findLab } = registry();
+          const { selftestCommand } = command.selftest();
+          const g = globals(cmd);
+          if (!opts.all === !labId) throw new DoplabError('BAD_OPTION', 'usage', 'doplab selftest takes a lab id, or --all (not both).');
+          const labs = labId ? [findLab(labId)] : allLabs();
+          const junit = opts.junit ?? (opts.all ? 'doplab-selftest.xml' : undefined);
+          return selftestCommand(labs, awsOptions(g), io(g), { keep: opts.keep, yes: opts.yes, junit, waitMs: parseDuration(opts.wait, '--wait') });
         })(),
       ),
     );

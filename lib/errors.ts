@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'AWS_ERROR'
   | 'DEPLOY_FAILED'
   | 'DESTROY_FAILED'
+  | 'NOT_SANDBOX'
+  | 'BAD_CONFIG'
+  | 'NEEDS_BOOTSTRAP'
+  | 'INTERRUPTED'
   | 'INTERNAL';
 
 export interface DoplabErrorOptions {

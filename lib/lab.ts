@@ -60,6 +60,26 @@ export interface PreflightResult {
   readonly notes?: readonly string[];
 }
 
+/** What a lab's leftover audit receives once its stack is gone: read-only SDK clients in the lab's account. */
+export interface LeftoverContext {
+  readonly account: string;
+  /** The region the lab was deployed to. */
+  readonly region: string;
+  /** Every region the lab touches. */
+  readonly regions: readonly string[];
+  /** A read-only SDK client (default: the deploy region). */
+  readonly client: <C extends object>(ctor: new (config: never) => C, region?: string) => C;
+}
+
+/** Something a lab can leave behind that the tag audit cannot see: untagged, learner-made or created implicitly. */
+export interface Leftover {
+  /** The ARN, or the name when the resource has no ARN. */
+  readonly resource: string;
+  readonly region: string;
+  /** Why it counts, e.g. `alarm on the lab's metric namespace DopLab/OrdersApi`. */
+  readonly reason: string;
+}
+
 export type Difficulty = 'foundational' | 'intermediate' | 'advanced';
 
 /** Everything doplab knows about a lab. */
@@ -90,6 +110,11 @@ export interface Lab<O extends OutputKeys = OutputKeys, F = unknown> {
    */
   readonly preflight?: (ctx: PreflightContext) => Promise<PreflightResult>;
   readonly loadSolution: () => Promise<Solution<O>>;
+  /**
+   * The lab's known implicit leftovers, looked for by `destroy` after the stack is gone, with read-only
+   * clients (resources tagged `doplab:lab=<id>` are found without it). @default none
+   */
+  readonly leftovers?: (ctx: LeftoverContext) => Promise<readonly Leftover[]>;
 }
 
 /** Declares a lab with its types inferred; a plain identity function. */

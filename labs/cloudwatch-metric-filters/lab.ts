@@ -51,4 +51,5 @@ export const lab = defineLab({
   // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
   loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
   loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,
+  leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),
 });

@@ -1,6 +1,7 @@
 import { CfnOutput, LegacyStackSynthesizer, Stack, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { LAB_TAG_KEY, stackNameFor, type OutputKeys, type StackOutputs } from '../contract';
+import { ExpirySchedule, expiresAtFromContext } from './expiry';
 
 /** The base of every lab's stack: named `DopLab-<lab id>`, tagged `doplab:lab=<id>`, deployable without `cdk bootstrap`. */
 export class DopLabStack extends Stack {
@@ -16,6 +17,9 @@ export class DopLabStack extends Stack {
     });
     this.labId = labId;
     Tags.of(this).add(LAB_TAG_KEY, labId);
+    // Only with context (doplab deploy --ttl): plain `cdk deploy` gets no schedule.
+    const expiresAt = expiresAtFromContext(this);
+    if (expiresAt) new ExpirySchedule(this, 'DopLabExpiry', { expiresAt });
   }
 
   /** Declares one stack output per contract key, with the contract's output id as its logical id. */

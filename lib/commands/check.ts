@@ -102,5 +102,16 @@ export async function checkLab(lab: AnyLab, aws: AwsOptions, io: Io, options: Ch
     }
   }
   io.out(options.json ? JSON.stringify(final.result, null, 2) : renderChecklist(final.result, { color: io.color }));
+  if (!options.facts && allPassed(final.result)) rememberPassed(final.result, io);
   return allPassed(final.result) ? ExitCode.OK : ExitCode.CHECKS_FAILED;
+}
+
+/** Notes a passing live check in ~/.doplab/state.json for `doplab status`; a state that cannot be written only warns. */
+function rememberPassed(result: LabResult, io: Io): void {
+  const { deploymentKey, recordPassedCheck } = require('../lifecycle/state') as typeof import('../lifecycle/state');
+  try {
+    recordPassedCheck(deploymentKey(result.account, result.region, result.lab), { score: result.score, maxScore: result.maxScore, at: result.startedAt });
+  } catch (error) {
+    io.err(`doplab: could not note the passed check for doplab status: ${(error as Error).message}`);
+  }
 }

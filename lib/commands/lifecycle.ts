@@ -1,44 +1,100 @@
 import { stackNameFor } from '../contract';
-import { DoplabError } from '../errors';
+import { DoplabError, ExitCode } from '../errors';
 import type { Io } from '../io';
 import type { AnyLab } from '../registry';
-import type { AwsOptions } from '../aws/clients';
+import { AwsSession, type AwsOptions } from '../aws/clients';
+import { BASE_STACK_NAME, EXPIRES_AT_CONTEXT } from '../cdk/base-names';
 import { formatDuration } from '../duration';
-import { DoplabIoHost } from '../toolkit-io';
+import type { Asker } from '../lifecycle/guard';
+import { onInterrupt } from '../lifecycle/interrupt';
+import { preflight } from '../lifecycle/preflight';
+import { baseExecutionRole, labIdOfStack, listDoplabStacks } from '../lifecycle/stacks';
+import { deleteStack, leftoverAudit, type AuditResult, type StackDeletion, type WaitOptions } from '../lifecycle/teardown';
+import { DoplabIoHost, type FirstFailure } from '../toolkit-io';
 
 /** AWS options, plus --verbose for the toolkit's debug messages. */
 export type ToolkitOptions = AwsOptions & { readonly verbose?: boolean };
 
+/** Default lifetime of a deployed lab before its expiry schedule deletes it. */
+export const DEFAULT_TTL_MS = 4 * 3600_000;
+
+/** The CDK toolkit as deploy uses it: synthesize once, then deploy single stacks of that assembly. */
+export interface StackToolkit {
+  /** How many file assets a synthesized stack has (a lab must have none: it deploys without bootstrap). */
+  assetCount(stackName: string): Promise<number>;
+  /** The synthesized template of a stack. */
+  template(stackName: string): Promise<unknown>;
+  deploy(stackName: string, options?: { readonly roleArn?: string }): Promise<void>;
+  /** The first failed resource event the toolkit reported. */
+  firstFailure(): FirstFailure | undefined;
+  dispose(): Promise<void>;
+}
+
+/** What the lifecycle commands take from outside; tests replace each. */
+export interface LifecycleDeps {
+  readonly session?: AwsSession;
+  readonly asker?: Asker;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly toolkit?: (lab: AnyLab, aws: ToolkitOptions, io: Io, context: Record<string, string>) => Promise<StackToolkit>;
+  readonly wait?: WaitOptions;
+  readonly audit?: { readonly settleRetries?: number; readonly settleMs?: number; readonly sleep?: (ms: number) => Promise<void> };
+  readonly now?: () => number;
+}
+
+function asker(deps: LifecycleDeps): Asker {
+  if (deps.asker) return deps.asker;
+  const { terminalAsker } = require('../lifecycle/guard') as typeof import('../lifecycle/guard');
+  return terminalAsker();
+}
+
 // The CDK toolkit library and aws-cdk-lib are loaded here only, on demand: `check` must stay fast.
-async function loadToolkit(aws: ToolkitOptions, io: Io) {
+async function loadToolkit(aws: ToolkitOptions, io: Io, host = new DoplabIoHost(io, aws.verbose)) {
   // The toolkit's own SDK clients read these like the AWS CLI does.
   if (aws.region) process.env.AWS_REGION = aws.region;
   if (aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
   const toolkitLib: typeof import('@aws-cdk/toolkit-lib') = require('@aws-cdk/toolkit-lib');
   const toolkit = new toolkitLib.Toolkit({
     sdkConfig: { baseCredentials: toolkitLib.BaseCredentials.awsCliCompatible({ profile: aws.profile }) },
-    ioHost: new DoplabIoHost(io, aws.verbose),
+    ioHost: host,
     color: io.color,
     emojis: false,
   });
   return { toolkit, toolkitLib };
 }
 
-/** The lab's CDK app, synthesized in-process (no `cdk` subprocess). */
-async function labAssembly(lab: AnyLab, aws: ToolkitOptions, io: Io) {
-  const { toolkit, toolkitLib } = await loadToolkit(aws, io);
+/** The CDK app of one lab (plus DopLab-Base), synthesized in-process (no `cdk` subprocess). */
+async function labAssembly(lab: AnyLab, aws: ToolkitOptions, io: Io, context: Record<string, string> = {}, host?: DoplabIoHost) {
+  const { toolkit, toolkitLib } = await loadToolkit(aws, io, host);
   const cdk: typeof import('aws-cdk-lib') = require('aws-cdk-lib');
+  const { addBaseStack } = require('../cdk/base-stack') as typeof import('../cdk/base-stack');
   const stackModule = await lab.loadStack();
   const assembly = await toolkit.fromAssemblyBuilder(async (props) => {
-    const app = new cdk.App({ outdir: props.outdir, context: props.context });
+    const app = new cdk.App({ outdir: props.outdir, context: { ...props.context, ...context } });
+    addBaseStack(app);
     stackModule.addLabStack(app);
     return app.synth();
   });
-  const stacks = { strategy: toolkitLib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [stackNameFor(lab.id)] };
-  return { toolkit, assembly, stacks };
+  const select = (name: string) => ({ strategy: toolkitLib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [name] });
+  return { toolkit, assembly, select };
 }
 
-function toolkitFailure(code: 'DEPLOY_FAILED' | 'DESTROY_FAILED', lab: AnyLab, error: unknown): DoplabError {
+/** The real StackToolkit: the CDK toolkit library with doplab's IoHost. */
+export async function cdkToolkit(lab: AnyLab, aws: ToolkitOptions, io: Io, context: Record<string, string>): Promise<StackToolkit> {
+  const host = new DoplabIoHost(io, aws.verbose);
+  const { toolkit, assembly, select } = await labAssembly(lab, aws, io, context, host);
+  const cached = await toolkit.synth(assembly, { stacks: select(stackNameFor(lab.id)) });
+  return {
+    assetCount: async (name) => cached.cloudAssembly.getStackByName(name).assets.length,
+    template: async (name) => cached.cloudAssembly.getStackByName(name).template,
+    deploy: async (name, options = {}) => {
+      await toolkit.deploy(cached, { stacks: select(name), roleArn: options.roleArn });
+    },
+    firstFailure: () => host.firstFailure,
+    dispose: () => cached.dispose(),
+  };
+}
+
+function toolkitFailure(code: 'DEPLOY_FAILED' | 'DESTROY_FAILED', lab: AnyLab, error: unknown, failure?: FirstFailure): DoplabError {
   const message = error instanceof Error ? error.message : String(error);
   if (/Could not load credentials|Need to perform AWS calls|Unable to resolve AWS account/i.test(message)) {
     return new DoplabError('NO_CREDENTIALS', 'environment', `No usable AWS credentials to ${code === 'DEPLOY_FAILED' ? 'deploy' : 'destroy'} ${lab.id}: ${message}`, {
@@ -46,43 +102,173 @@ function toolkitFailure(code: 'DEPLOY_FAILED' | 'DESTROY_FAILED', lab: AnyLab, e
       hint: 'Pass --profile, set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
     });
   }
-  return new DoplabError(code, 'environment', `${code === 'DEPLOY_FAILED' ? 'Deploying' : 'Destroying'} ${lab.id} failed: ${message}`, {
+  const cause = failure ? ` First failing resource: ${failure.logicalId} (${failure.type}) ${failure.status}: ${failure.reason}` : '';
+  return new DoplabError(code, 'environment', `${code === 'DEPLOY_FAILED' ? 'Deploying' : 'Destroying'} ${lab.id} failed: ${message}.${cause}`, {
     cause: error,
-    hint: code === 'DEPLOY_FAILED' ? `Fix the cause above, then run doplab deploy ${lab.id} again.` : `Run doplab destroy ${lab.id} again.`,
+    hint:
+      code === 'DEPLOY_FAILED'
+        ? `CloudFormation rolled the stack back; fix the cause, then run doplab deploy ${lab.id} again (a stack that failed to create is replaced).`
+        : `Run doplab destroy ${lab.id} again.`,
   });
 }
 
-/** `doplab deploy <lab>`: synthesizes the lab's stack and deploys it with the CDK toolkit library. */
-export async function deployLab(lab: AnyLab, aws: ToolkitOptions, io: Io): Promise<number> {
-  io.err(`Deploying ${lab.id} (${stackNameFor(lab.id)}): about ${lab.deployMinutes} min, ~$${lab.cost.usdPerHour.toFixed(4)}/hour while deployed.`);
-  const started = Date.now();
-  const { toolkit, assembly, stacks } = await labAssembly(lab, aws, io);
-  try {
-    await toolkit.deploy(assembly, { stacks });
-  } catch (error) {
-    throw toolkitFailure('DEPLOY_FAILED', lab, error);
-  }
-  io.err(`Deployed ${lab.id} in ${formatDuration(Date.now() - started)}. Next: doplab show ${lab.id}`);
-  return 0;
+/** Options of `doplab deploy`. */
+export interface DeployOptions {
+  readonly yes?: boolean;
+  /** Lifetime before the expiry schedule deletes the stack; null for none. @default DEFAULT_TTL_MS */
+  readonly ttlMs?: number | null;
 }
 
-/** `doplab destroy <lab>`: deletes the lab's stack (its in-stack cleanup removes what the learner made). */
-export async function destroyLab(lab: AnyLab, aws: ToolkitOptions, io: Io): Promise<number> {
-  const started = Date.now();
-  const { toolkit, assembly, stacks } = await labAssembly(lab, aws, io);
+/**
+ * `doplab deploy <lab>`: preflight (credentials, sandbox guard, lab preconditions, no bootstrap needed),
+ * then DopLab-Base (created or updated, a no-op when unchanged), then the lab's stack with the base's
+ * execution role. Deploying a deployed lab updates it.
+ */
+export async function deployLab(lab: AnyLab, aws: ToolkitOptions, io: Io, options: DeployOptions = {}, deps: LifecycleDeps = {}): Promise<number> {
+  const session = deps.session ?? new AwsSession(aws);
+  const now = deps.now ?? Date.now;
   try {
-    await toolkit.destroy(assembly, { stacks });
-  } catch (error) {
-    throw toolkitFailure('DESTROY_FAILED', lab, error);
+    const pre = await preflight(session, io, { verb: `deploy ${lab.id}`, lab, runLabHook: true }, { yes: options.yes, asker: asker(deps), env: deps.env });
+    const region = pre.identity.region;
+    const ttl = options.ttlMs === undefined ? DEFAULT_TTL_MS : options.ttlMs;
+    const started = now();
+    const expiresAt = ttl === null ? undefined : new Date(started + ttl);
+    io.err(
+      `Deploying ${lab.id} (${stackNameFor(lab.id)}) to ${region}: about ${lab.deployMinutes} min, ` +
+        `~$${lab.cost.usdPerHour.toFixed(4)}/hour while deployed` +
+        (expiresAt ? `; deletes itself at ${expiresAt.toISOString()} (--ttl).` : '; no expiry (--ttl none): remember doplab destroy.'),
+    );
+    const context: Record<string, string> = { ...pre.context };
+    if (expiresAt) context[EXPIRES_AT_CONTEXT] = expiresAt.toISOString();
+    const toolkit = await (deps.toolkit ?? cdkToolkit)(lab, { ...aws, region }, io, context);
+    // Ctrl-C: CloudFormation carries on and doplab keeps no local state, so say what to run next and quit.
+    const stop = () => {
+      io.err(`\nStopped following the deploy: CloudFormation carries on. Run doplab deploy ${lab.id} again to follow it, or doplab destroy ${lab.id}.`);
+      process.exit(130);
+    };
+    if (!deps.toolkit) process.once('SIGINT', stop);
+    try {
+      const assets = await toolkit.assetCount(stackNameFor(lab.id));
+      if (assets > 0) {
+        throw new DoplabError('NEEDS_BOOTSTRAP', 'harness', `${stackNameFor(lab.id)} has ${assets} file asset(s), so it would need cdk bootstrap; doplab labs deploy without it.`, {
+          hint: 'This is a bug in the lab: use inline code (InlineFunction, InlineCleanup) instead of assets.',
+        });
+      }
+      await deployStep(() => toolkit.deploy(BASE_STACK_NAME), lab, toolkit);
+      const roleArn = await baseExecutionRole(session, region);
+      if (!roleArn) {
+        throw new DoplabError('DEPLOY_FAILED', 'environment', `${BASE_STACK_NAME} in ${region} has no usable execution role after deploying it.`, {
+          hint: `Look at ${BASE_STACK_NAME} in the CloudFormation console, then run doplab deploy ${lab.id} again.`,
+        });
+      }
+      await deployStep(() => toolkit.deploy(stackNameFor(lab.id), { roleArn }), lab, toolkit);
+    } finally {
+      process.off('SIGINT', stop);
+      await toolkit.dispose();
+    }
+    io.err(`Deployed ${lab.id} in ${formatDuration(now() - started)}. Next: doplab show ${lab.id}`);
+    return ExitCode.OK;
+  } finally {
+    if (!deps.session) session.destroy();
   }
-  io.err(`Destroyed ${lab.id} in ${formatDuration(Date.now() - started)}.`);
-  return 0;
 }
 
-/** `doplab synth <lab>`: the lab's CloudFormation template, synthesized offline. */
+async function deployStep(step: () => Promise<void>, lab: AnyLab, toolkit: StackToolkit): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (error instanceof DoplabError) throw error;
+    throw toolkitFailure('DEPLOY_FAILED', lab, error, toolkit.firstFailure());
+  }
+}
+
+/** Options of `doplab destroy`. */
+export interface DestroyOptions {
+  readonly yes?: boolean;
+  /** Every doplab lab in the region, then DopLab-Base. */
+  readonly all?: boolean;
+}
+
+/** What destroying one lab did. */
+export interface LabTeardown {
+  readonly labId: string;
+  readonly deletion: StackDeletion;
+  readonly audit: AuditResult;
+}
+
+/** Deletes one lab's stack and audits what is left; reports both. Used by destroy and selftest. */
+export async function teardownLab(
+  lab: Pick<AnyLab, 'id' | 'regions' | 'leftovers'>,
+  session: AwsSession,
+  where: { readonly account: string; readonly region: string },
+  io: Io,
+  deps: Pick<LifecycleDeps, 'wait' | 'audit'> & { readonly signal?: AbortSignal } = {},
+): Promise<LabTeardown> {
+  const name = stackNameFor(lab.id);
+  const started = Date.now();
+  const deletion = await deleteStack(session, name, where.region, io, { ...deps.wait, signal: deps.signal ?? deps.wait?.signal });
+  if (!deletion.existed) io.err(`${name} is not deployed in ${where.region}: nothing to delete.`);
+  else io.err(`Deleted ${name} in ${formatDuration(Date.now() - started)}${deletion.attempts > 1 ? ' (second attempt)' : ''}.`);
+  for (const r of deletion.removed) io.err(`  removed ${r.type} ${r.physicalId}`);
+  const audit = await leftoverAudit(session, lab, where, { ...deps.audit, io });
+  if (audit.leftovers.length === 0) {
+    io.err(`Leftover audit: nothing tagged doplab:lab=${lab.id} or known to linger is left in ${audit.regions.join(', ')}.`);
+  } else {
+    io.err(`Leftover audit: ${audit.leftovers.length} resource(s) of ${lab.id} are left:`);
+    for (const l of audit.leftovers) io.err(`  left ${l.resource} (${l.region}): ${l.reason}`);
+  }
+  return { labId: lab.id, deletion, audit };
+}
+
+/**
+ * `doplab destroy <lab>` / `destroy --all`: sandbox guard, delete the stack (retry once on DELETE_FAILED),
+ * then the leftover audit. Exit 0 when nothing is left (also when there was nothing to delete), 1 when
+ * something is. The first Ctrl-C stops waiting (CloudFormation carries on); a second quits at once.
+ */
+export async function destroyLab(lab: AnyLab | undefined, aws: AwsOptions, io: Io, options: DestroyOptions = {}, deps: LifecycleDeps = {}): Promise<number> {
+  const session = deps.session ?? new AwsSession(aws);
+  const interrupt = deps.wait?.signal
+    ? undefined
+    : onInterrupt(io, 'Stopping: CloudFormation keeps deleting in the background. Run the same doplab destroy again to wait for it and audit.');
+  const signal = deps.wait?.signal ?? interrupt?.signal;
+  try {
+    const verb = options.all ? 'destroy every doplab lab and DopLab-Base' : `destroy ${lab?.id}`;
+    const pre = await preflight(session, io, { verb }, { yes: options.yes, asker: asker(deps), env: deps.env });
+    const where = { account: pre.identity.account, region: pre.identity.region };
+    const labs: Pick<AnyLab, 'id' | 'regions' | 'leftovers'>[] = [];
+    if (options.all) {
+      const { allLabs } = require('../registry') as typeof import('../registry');
+      for (const stack of await listDoplabStacks(session, where.region)) {
+        const id = labIdOfStack(stack.StackName ?? '');
+        if (id) labs.push(allLabs().find((l) => l.id === id) ?? { id });
+      }
+    } else if (lab) {
+      labs.push(lab);
+    }
+    let left = 0;
+    for (const l of labs) left += (await teardownLab(l, session, where, io, { ...deps, signal })).audit.leftovers.length;
+    if (options.all) {
+      const base = await deleteStack(session, BASE_STACK_NAME, where.region, io, { ...deps.wait, signal });
+      io.err(base.existed ? `Deleted ${BASE_STACK_NAME}.` : `${BASE_STACK_NAME} is not deployed in ${where.region}.`);
+    }
+    return left === 0 ? ExitCode.OK : ExitCode.CHECKS_FAILED;
+  } catch (error) {
+    if (error instanceof DoplabError && error.code === 'INTERRUPTED') {
+      io.err(`doplab: ${error.message}`);
+      if (error.hint) io.err(`  ${error.hint}`);
+      return 130;
+    }
+    throw error;
+  } finally {
+    interrupt?.dispose();
+    if (!deps.session) session.destroy();
+  }
+}
+
+/** `doplab synth <lab>`: the lab's CloudFormation template, synthesized offline (no expiry schedule: no context). */
 export async function synthLab(lab: AnyLab, io: Io, options: { verbose?: boolean } = {}): Promise<number> {
-  const { toolkit, assembly, stacks } = await labAssembly(lab, options, io);
-  const cached = await toolkit.synth(assembly, { stacks });
+  const { toolkit, assembly, select } = await labAssembly(lab, options, io);
+  const cached = await toolkit.synth(assembly, { stacks: select(stackNameFor(lab.id)) });
   try {
     const artifact = cached.cloudAssembly.getStackByName(stackNameFor(lab.id));
     io.out(JSON.stringify(artifact.template, null, 2));

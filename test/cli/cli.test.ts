@@ -166,10 +166,10 @@ describe('environment errors (exit 3, no stack trace)', () => {
     expect(run.stderr).not.toContain('NodeVersionSupportWarning');
   });
 
-  it('says so when deploy finds no credentials, after synthesizing in-process', () => {
+  it('says so when deploy finds no credentials, in preflight before synthesizing anything', () => {
     const run = doplab(['deploy', LAB], isolatedEnv({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }));
     expect(run.status).toBe(3);
-    expect(run.stderr).toContain(`No usable AWS credentials to deploy ${LAB}`);
+    expect(run.stderr).toContain('No AWS credentials found (needed for sts:GetCallerIdentity in eu-west-1).');
     expect(hasStackTrace(run.stderr)).toBe(false);
   });
 

@@ -1,0 +1,89 @@
+import { Aws, CfnOutput, LegacyStackSynthesizer, Stack, Tags, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+
+import { BASE_STACK_NAME, EXECUTION_ROLE_OUTPUT } from './base-names';
+
+export { BASE_STACK_NAME, EXECUTION_ROLE_OUTPUT };
+
+/**
+ * The services lab stacks create resources in (IAM prefixes). A lab whose template uses another service
+ * fails test/lib/cdk/base-stack.test.ts until it is added here. IAM is handled apart (roles `DopLab-*` only).
+ */
+export const LAB_SERVICES = ['logs', 'lambda', 'events', 'sns', 'scheduler', 'cloudwatch'] as const;
+
+/** The IAM actions CloudFormation needs to manage a lab's roles (CDK-generated names start with the stack name). */
+const ROLE_ACTIONS = [
+  'iam:GetRole',
+  'iam:CreateRole',
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+  'iam:UpdateRoleDescription',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:GetRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:ListRolePolicies',
+  'iam:ListAttachedRolePolicies',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PassRole',
+];
+
+/**
+ * DopLab-Base: the CloudFormation execution (service) role lab stacks are deployed with. It lives outside
+ * the lab stacks so that a DeleteStack from the expiry schedule, whose role may only call DeleteStack,
+ * is carried out with this role, and so the role survives the deletion it performs. Scoped to the
+ * services labs use, in this region, and to IAM roles named `DopLab-*`.
+ */
+export class DopLabBaseStack extends Stack {
+  readonly executionRole: iam.Role;
+
+  constructor(scope: Construct) {
+    super(scope, BASE_STACK_NAME, {
+      stackName: BASE_STACK_NAME,
+      description: 'doplab base: the CloudFormation execution role lab stacks DopLab-* are deployed and deleted with.',
+      synthesizer: new LegacyStackSynthesizer(),
+    });
+    Tags.of(this).add('doplab:component', 'base');
+    const inThisRegion = { StringEquals: { 'aws:RequestedRegion': Aws.REGION } };
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      description: 'CloudFormation service role of doplab lab stacks (DopLab-*).',
+      inlinePolicies: {
+        LabServices: new iam.PolicyDocument({
+          statements: [
+            // Custom resources (the in-stack cleanups) are invoked by CloudFormation with this role: lambda:InvokeFunction is in lambda:*.
+            new iam.PolicyStatement({ actions: LAB_SERVICES.map((s) => `${s}:*`), resources: ['*'], conditions: inThisRegion }),
+            new iam.PolicyStatement({
+              actions: ROLE_ACTIONS,
+              resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/DopLab-*`],
+            }),
+          ],
+        }),
+      },
+    });
+    Validations.of(this.executionRole).acknowledge(
+      ...LAB_SERVICES.map((service) => ({
+        id: `AwsSolutions-IAM5[Action::${service}:*]`,
+        reason: `CloudFormation creates, updates and deletes whatever ${service} resources the lab templates declare; the set of actions follows the templates, limited to this region.`,
+      })),
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Lab resources get CloudFormation-generated names unknown before deploy; the grant is limited to the lab services and to this region (aws:RequestedRegion).',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/DopLab-*]',
+        reason: 'CloudFormation names lab roles after their stack (DopLab-<lab>-...), so the prefix is the tightest scope that covers every lab role and no other role.',
+      },
+    );
+    new CfnOutput(this, EXECUTION_ROLE_OUTPUT, { value: this.executionRole.roleArn }).overrideLogicalId(EXECUTION_ROLE_OUTPUT);
+  }
+}
+
+/** Adds DopLab-Base to a CDK app. */
+export function addBaseStack(app: Construct): DopLabBaseStack {
+  return new DopLabBaseStack(app);
+}

@@ -1,0 +1,41 @@
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import type { AwsSession } from '../aws/clients';
+import { awsErrorMessage, awsErrorName } from '../aws/errors';
+import { BASE_STACK_NAME, EXECUTION_ROLE_OUTPUT } from '../cdk/base-names';
+
+const LAB_STACK = /^DopLab-(.+)$/;
+
+/** The lab id of a doplab lab stack name (`DopLab-<id>`), or undefined for DopLab-Base and foreign stacks. */
+export function labIdOfStack(stackName: string): string | undefined {
+  if (stackName === BASE_STACK_NAME) return undefined;
+  return LAB_STACK.exec(stackName)?.[1];
+}
+
+/** Every live doplab stack (DopLab-*, the base included) in a region, from DescribeStacks pages. */
+export async function listDoplabStacks(session: AwsSession, region: string): Promise<Stack[]> {
+  const cfn = session.readOnlyClient(CloudFormationClient, region);
+  const stacks: Stack[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cfn.send(new DescribeStacksCommand({ NextToken: token }));
+    for (const s of page.Stacks ?? []) {
+      if (s.StackName && LAB_STACK.test(s.StackName) && s.StackStatus !== 'DELETE_COMPLETE') stacks.push(s);
+    }
+    token = page.NextToken;
+  } while (token);
+  return stacks;
+}
+
+/** The execution role ARN DopLab-Base exports, or undefined when the base stack is missing or not ready. */
+export async function baseExecutionRole(session: AwsSession, region: string): Promise<string | undefined> {
+  let base: Stack | undefined;
+  try {
+    base = (await session.readOnlyClient(CloudFormationClient, region).send(new DescribeStacksCommand({ StackName: BASE_STACK_NAME }))).Stacks?.[0];
+  } catch (error) {
+    if (awsErrorName(error) === 'ValidationError' && /does not exist/.test(awsErrorMessage(error))) return undefined;
+    throw error;
+  }
+  // UPDATE_ROLLBACK_COMPLETE still has a working role (the previous template's).
+  if (!base || !/^(CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE)$/.test(base.StackStatus ?? '')) return undefined;
+  return base.Outputs?.find((o) => o.OutputKey === EXECUTION_ROLE_OUTPUT)?.OutputValue;
+}

@@ -1,0 +1,234 @@
+import {
+  CloudFormationClient,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  type Stack,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { AwsSession } from '../aws/clients';
+import { awsErrorMessage, awsErrorName } from '../aws/errors';
+import { LAB_TAG_KEY } from '../contract';
+import { formatDuration } from '../duration';
+import { DoplabError } from '../errors';
+import type { Io } from '../io';
+import type { Lab, Leftover } from '../lab';
+import { labRegions } from '../lab';
+
+/** Waiting knobs; tests shorten them. */
+export interface WaitOptions {
+  /** Pause between polls. @default 5000 */
+  readonly pollMs?: number;
+  /** Give up waiting after this long. @default 45 min */
+  readonly timeoutMs?: number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly now?: () => number;
+  /** Aborted by Ctrl-C: stop waiting (CloudFormation carries on). */
+  readonly signal?: AbortSignal;
+}
+
+/** A sleep that ends early when `signal` aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** One resource CloudFormation could not delete (or create), with its reason. */
+export interface ResourceFailure {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly reason: string;
+}
+
+/** What deleting a stack did. */
+export interface StackDeletion {
+  /** False when there was no stack to delete (never deployed, or already deleted). */
+  readonly existed: boolean;
+  /** DeleteStack calls sent (2 when the first attempt ended DELETE_FAILED). */
+  readonly attempts: number;
+  /** Failures of the first attempt, if it failed. */
+  readonly firstAttemptFailures: readonly ResourceFailure[];
+  /** The stack's resources when deletion started, i.e. what it removed. */
+  readonly removed: readonly { readonly type: string; readonly physicalId: string }[];
+}
+
+async function describeStack(cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
+  try {
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
+    return stack?.StackStatus === 'DELETE_COMPLETE' ? undefined : stack;
+  } catch (error) {
+    // CloudFormation says "Stack with id X does not exist" as a ValidationError.
+    if (awsErrorName(error) === 'ValidationError' && /does not exist/.test(awsErrorMessage(error))) return undefined;
+    throw error;
+  }
+}
+
+/** The resources whose deletion failed since `since`, oldest first (the first is usually the cause). */
+export async function failedResources(cfn: CloudFormationClient, stackId: string, since: Date): Promise<ResourceFailure[]> {
+  const events: StackEvent[] = (await cfn.send(new DescribeStackEventsCommand({ StackName: stackId }))).StackEvents ?? [];
+  return events
+    .filter((e) => e.ResourceStatus === 'DELETE_FAILED' && e.ResourceType !== 'AWS::CloudFormation::Stack' && (e.Timestamp ?? since) >= since)
+    .reverse()
+    .map((e) => ({ logicalId: e.LogicalResourceId ?? '?', type: e.ResourceType ?? '?', reason: e.ResourceStatusReason ?? 'no reason given' }));
+}
+
+/** `CleanupD4E4842E (Custom::DopLabCleanup): reason`. */
+export function describeFailure(f: ResourceFailure): string {
+  return `${f.logicalId} (${f.type}): ${f.reason}`;
+}
+
+async function waitForDeletion(
+  cfn: CloudFormationClient,
+  stackId: string,
+  stackName: string,
+  io: Io,
+  wait: WaitOptions,
+  events: { readonly since: Date; readonly seen: Set<string> },
+): Promise<string> {
+  const now = wait.now ?? Date.now;
+  const sleep = wait.sleep ?? abortableSleep;
+  const started = now();
+  const deadline = started + (wait.timeoutMs ?? 45 * 60_000);
+  for (;;) {
+    const stack = await describeStack(cfn, stackId);
+    const status = stack?.StackStatus ?? 'DELETE_COMPLETE';
+    await printNewEvents(cfn, stackId, events.since, events.seen, io, () => formatDuration(now() - started));
+    if (status === 'DELETE_COMPLETE' || status === 'DELETE_FAILED') return status;
+    if (wait.signal?.aborted) {
+      throw new DoplabError('INTERRUPTED', 'environment', `Stopped waiting: CloudFormation keeps deleting ${stackName} (${status}).`, {
+        hint: 'Run the same doplab destroy again to wait for it and audit what is left.',
+      });
+    }
+    if (now() > deadline) {
+      throw new DoplabError('DESTROY_FAILED', 'environment', `${stackName} is still ${status} after ${formatDuration(now() - started)}.`, {
+        hint: 'Look at the stack events in the CloudFormation console, then run doplab destroy again.',
+      });
+    }
+    await sleep(wait.pollMs ?? 5000, wait.signal);
+  }
+}
+
+/** Progress while CloudFormation deletes: one line per new resource event, oldest first, with the time elapsed. */
+async function printNewEvents(cfn: CloudFormationClient, stackId: string, since: Date, seen: Set<string>, io: Io, elapsed: () => string): Promise<void> {
+  const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: stackId }))).StackEvents ?? [];
+  for (const e of [...events].reverse()) {
+    if (!e.EventId || seen.has(e.EventId) || (e.Timestamp ?? since) < since) continue;
+    seen.add(e.EventId);
+    const reason = /FAILED/.test(e.ResourceStatus ?? '') && e.ResourceStatusReason ? `  ${e.ResourceStatusReason}` : '';
+    io.err(`  ${(e.ResourceStatus ?? '').padEnd(20)} ${(e.ResourceType ?? '').padEnd(32)} ${e.LogicalResourceId ?? ''}  ${elapsed()}${reason}`);
+  }
+}
+
+/**
+ * Deletes a stack and waits: its in-stack cleanup runs first (DESIGN §7). On DELETE_FAILED it names the
+ * failing resources and tries once more. A stack that does not exist is a clean success, so running it
+ * twice, or on a lab never deployed, is safe. CloudFormation deletes with the stack's own service role.
+ */
+export async function deleteStack(session: AwsSession, stackName: string, region: string, io: Io, wait: WaitOptions = {}): Promise<StackDeletion> {
+  const cfn = session.client(CloudFormationClient, region);
+  const stack = await describeStack(cfn, stackName);
+  if (!stack?.StackId) return { existed: false, attempts: 0, firstAttemptFailures: [], removed: [] };
+  // The stack id, not the name: a retry never touches a newer stack of the same name.
+  const stackId = stack.StackId;
+  const removed = await stackResources(cfn, stackId);
+  let firstAttemptFailures: ResourceFailure[] = [];
+  const seenEvents = new Set<string>();
+  for (let attempt = 1; ; attempt++) {
+    const since = new Date((wait.now ?? Date.now)() - 1000);
+    await cfn.send(new DeleteStackCommand({ StackName: stackId }));
+    const status = await waitForDeletion(cfn, stackId, stackName, io, wait, { since, seen: seenEvents });
+    if (status === 'DELETE_COMPLETE') return { existed: true, attempts: attempt, firstAttemptFailures, removed };
+    const failures = await failedResources(cfn, stackId, since);
+    const first = failures[0] ? describeFailure(failures[0]) : 'CloudFormation gave no resource-level reason';
+    if (attempt === 2) {
+      throw new DoplabError('DESTROY_FAILED', 'environment', `${stackName} in ${region} is DELETE_FAILED twice; first failing resource: ${first}`, {
+        hint: 'Fix what the reason names (the CloudFormation console shows the stack events), then run doplab destroy again.',
+      });
+    }
+    firstAttemptFailures = failures;
+    io.err(`  ${stackName} is DELETE_FAILED: ${first}. Trying once more.`);
+  }
+}
+
+async function stackResources(cfn: CloudFormationClient, stackId: string): Promise<StackDeletion['removed']> {
+  const resources: { type: string; physicalId: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cfn.send(new ListStackResourcesCommand({ StackName: stackId, NextToken: token }));
+    for (const r of page.StackResourceSummaries ?? []) {
+      if (r.PhysicalResourceId && r.ResourceStatus !== 'DELETE_COMPLETE') resources.push({ type: r.ResourceType ?? '?', physicalId: r.PhysicalResourceId });
+    }
+    token = page.NextToken;
+  } while (token);
+  return resources;
+}
+
+/** What is left of a lab after its stack is gone. */
+export interface AuditResult {
+  readonly leftovers: readonly Leftover[];
+  /** The regions searched. */
+  readonly regions: readonly string[];
+}
+
+/**
+ * The leftover audit (DESIGN §7): every resource tagged `doplab:lab=<id>` in every region the lab
+ * touches (Resource Groups Tagging API), plus the lab's declared implicit leftovers. The tagging API is
+ * eventually consistent and lists a just-deleted resource for a while, so findings are re-checked
+ * `settleRetries` times before they count.
+ */
+export async function leftoverAudit(
+  session: AwsSession,
+  lab: Pick<Lab, 'id' | 'regions' | 'leftovers'>,
+  where: { readonly account: string; readonly region: string },
+  options: { readonly settleRetries?: number; readonly settleMs?: number; readonly sleep?: (ms: number) => Promise<void>; readonly io?: Io } = {},
+): Promise<AuditResult> {
+  const regions = labRegions(lab as Lab, where.region);
+  const retries = options.settleRetries ?? 2;
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms));
+  for (let round = 0; ; round++) {
+    const leftovers = await auditOnce(session, lab, where, regions);
+    if (leftovers.length === 0 || round >= retries) return { leftovers, regions };
+    options.io?.err(`  ${leftovers.length} resource(s) still listed; the tagging index lags deletions, re-checking in ${formatDuration(options.settleMs ?? 20_000)}.`);
+    await sleep(options.settleMs ?? 20_000);
+  }
+}
+
+async function auditOnce(
+  session: AwsSession,
+  lab: Pick<Lab, 'id' | 'leftovers'>,
+  where: { readonly account: string; readonly region: string },
+  regions: readonly string[],
+): Promise<Leftover[]> {
+  const tagged = await Promise.all(
+    regions.map(async (region) => {
+      const tagging = session.readOnlyClient(ResourceGroupsTaggingAPIClient, region);
+      const found: Leftover[] = [];
+      let token: string | undefined;
+      do {
+        const page = await tagging.send(
+          new GetResourcesCommand({ TagFilters: [{ Key: LAB_TAG_KEY, Values: [lab.id] }], PaginationToken: token }),
+        );
+        for (const r of page.ResourceTagMappingList ?? []) {
+          if (r.ResourceARN) found.push({ resource: r.ResourceARN, region, reason: `tagged ${LAB_TAG_KEY}=${lab.id}` });
+        }
+        token = page.PaginationToken || undefined;
+      } while (token);
+      return found;
+    }),
+  );
+  const declared = lab.leftovers
+    ? await lab.leftovers({ account: where.account, region: where.region, regions, client: (ctor, region) => session.readOnlyClient(ctor, region ?? where.region) })
+    : [];
+  const seen = new Set<string>();
+  return [...tagged.flat(), ...declared].filter((l) => !seen.has(l.resource) && seen.add(l.resource));
+}
