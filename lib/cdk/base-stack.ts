@@ -10,7 +10,23 @@ export { BASE_STACK_NAME, EXECUTION_ROLE_OUTPUT };
  * The services lab stacks create resources in (IAM prefixes). A lab whose template uses another service
  * fails test/lib/cdk/base-stack.test.ts until it is added here. IAM is handled apart (roles `DopLab-*` only).
  */
-export const LAB_SERVICES = ['logs', 'lambda', 'events', 'sns', 'scheduler', 'cloudwatch'] as const;
+export const LAB_SERVICES = [
+  'logs',
+  'lambda',
+  'events',
+  'sns',
+  'scheduler',
+  'cloudwatch',
+  'ec2',
+  'ecs',
+  'elasticloadbalancing',
+  'codedeploy',
+  's3',
+  'config',
+] as const;
+
+/** Services that create their service-linked role the first time a lab uses them in an account. */
+const SERVICE_LINKED_ROLES = ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com'] as const;
 
 /** The IAM actions CloudFormation needs to manage a lab's roles (CDK-generated names start with the stack name). */
 const ROLE_ACTIONS = [
@@ -61,6 +77,11 @@ export class DopLabBaseStack extends Stack {
               actions: ROLE_ACTIONS,
               resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/DopLab-*`],
             }),
+            new iam.PolicyStatement({
+              actions: ['iam:CreateServiceLinkedRole'],
+              resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/*`],
+              conditions: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLES] } },
+            }),
           ],
         }),
       },
@@ -73,6 +94,10 @@ export class DopLabBaseStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'Lab resources get CloudFormation-generated names unknown before deploy; the grant is limited to the lab services and to this region (aws:RequestedRegion).',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*]',
+        reason: 'ECS, Elastic Load Balancing and AWS Config create their service-linked role on first use; the iam:AWSServiceName condition allows exactly those three.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/DopLab-*]',

@@ -30,10 +30,16 @@ describe('DopLab-Base', () => {
     expect(template.toJSON().Parameters).toBeUndefined();
   });
 
-  it('grants the lab services in this region only, and IAM only on roles named DopLab-*', () => {
+  it('grants the lab services in this region only, IAM only on roles named DopLab-*, and only three service-linked roles', () => {
     expect(statements).toEqual([
       { Action: LAB_SERVICES.map((s) => `${s}:*`), Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } } },
       expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/DopLab-*']] } }),
+      {
+        Action: 'iam:CreateServiceLinkedRole',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/aws-service-role/*']] },
+        Condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com'] } },
+      },
     ]);
     const iamActions = statements[1].Action as string[];
     expect(iamActions.every((a) => a.startsWith('iam:'))).toBe(true);
@@ -54,11 +60,13 @@ describe('DopLab-Base', () => {
     const labApp = new App({ context: { [EXPIRES_AT_CONTEXT]: '2026-11-23T17:00:00.000Z' } });
     return Promise.all(LABS.map(async (lab) => (await lab.loadStack()).addLabStack(labApp))).then(() => {
       const assembly = labApp.synth();
-      for (const artifact of assembly.stacks) {
+      const uncoveredByStack = assembly.stacks.map((artifact) => {
         const types = Object.values((artifact.template as { Resources: Record<string, { Type: string }> }).Resources).map((r) => r.Type);
         const uncovered = [...new Set(types.map(servicePrefix))].filter((p) => p !== 'iam' && p !== 'cdk' && !(LAB_SERVICES as readonly string[]).includes(p));
-        expect([artifact.stackName, uncovered]).toEqual([artifact.stackName, []]);
-      }
+        return [artifact.stackName, uncovered];
+      });
+      expect(uncoveredByStack).toEqual(assembly.stacks.map((artifact) => [artifact.stackName, []]));
+      expect(assembly.stacks.length).toBe(LABS.length);
     });
   });
 
