@@ -25,6 +25,8 @@ export interface GradeOptions {
   readonly json?: boolean;
   /** Tests: stop as Ctrl-C would. */
   readonly signal?: AbortSignal;
+  /** Tests and benchmarks: the instructor's session (default: from the global options). */
+  readonly instructor?: AwsSession;
   /** Tests and benchmarks: how a learner's session is built. */
   readonly newSession?: (options: AwsOptions, entry: RosterEntry) => AwsSession;
 }
@@ -58,7 +60,7 @@ export async function gradeCommand(opts: GradeOptions, aws: AwsOptions, io: Io):
   const out = resolve(opts.out ?? 'doplab-grades');
 
   // The instructor's own credentials first: without them every learner would fail the same way.
-  const instructor = new AwsSession({ ...aws, region: aws.region ?? defaultRegion ?? roster[0].region });
+  const instructor = opts.instructor ?? new AwsSession({ ...aws, region: aws.region ?? defaultRegion ?? roster[0].region });
   const controller = new AbortController();
   const abort = () => controller.abort();
   opts.signal?.addEventListener('abort', abort);
