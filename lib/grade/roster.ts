@@ -115,7 +115,7 @@ export function parseRoster(text: string, name: string, defaults: RosterDefaults
     } else {
       const match = ROLE_ARN.exec(roleArn);
       if (!match) at(`role_arn "${roleArn}" is not an IAM role ARN such as arn:aws:iam::111122223333:role/DopLabGrader`);
-      else if (accountId !== undefined && match[2] !== accountId) at(`role_arn "${roleArn}" is in account ${match[2]}, not in the learner's account ${accountId}`);
+      else if (accountId !== undefined && ACCOUNT_ID.test(accountId) && match[2] !== accountId) at(`role_arn "${roleArn}" is in account ${match[2]}, not in the learner's account ${accountId}`);
     }
 
     const externalId = cell('external_id') ?? defaults.externalId;

@@ -33,7 +33,7 @@ async function classReport(): Promise<string> {
 }
 
 const visibleLearners = (page: Page) =>
-  page.$$eval('#heatmap tbody tr', (rows) => rows.filter((r) => (r as HTMLElement).style.display !== 'none').map((r) => r.getAttribute('data-learner')));
+  page.$$eval('#heatmap tbody tr', (rows) => rows.filter((r) => (r as unknown as { style: { display: string } }).style.display !== 'none').map((r) => r.getAttribute('data-learner')));
 
 if (!existsSync(CHROMIUM)) {
   describe('class report in chromium', () => {

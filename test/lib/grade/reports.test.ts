@@ -57,7 +57,7 @@ function labResult(lab: AnyLab, entry: RosterEntry, statuses: readonly Status[])
 }
 
 function save(store: ResultStore, entry: RosterEntry, lab: AnyLab, statuses?: readonly Status[], error?: { code: 'ACCESS_DENIED' | 'LAB_NOT_DEPLOYED'; message: string }): void {
-  const base = { format: GRADE_FORMAT, learner: entry.learner, accountId: entry.accountId, region: entry.region, roleArn: entry.roleArn, lab: lab.id, checksVersion: checksVersion(lab), gradedAt: '2026-11-23T12:00:00.000Z', apiCalls: 5 };
+  const base = { format: GRADE_FORMAT, learner: entry.learner, accountId: entry.accountId, region: entry.region, roleArn: entry.roleArn, lab: lab.id, checksVersion: checksVersion(lab), gradedAt: '2026-11-23T12:00:00.000Z', apiCalls: 5 } as const;
   if (error) store.write({ ...base, graded: false, error, result: notGradedResult(lab, entry, error) });
   else store.write({ ...base, graded: true, result: labResult(lab, entry, statuses!) });
 }
