@@ -63,6 +63,7 @@ export async function gradeCommand(opts: GradeOptions, aws: AwsOptions, io: Io):
   const instructor = opts.instructor ?? new AwsSession({ ...aws, region: aws.region ?? defaultRegion ?? roster[0].region });
   const controller = new AbortController();
   const abort = () => controller.abort();
+  if (opts.signal?.aborted) abort();
   opts.signal?.addEventListener('abort', abort);
   let interrupts = 0;
   const onSigint = () => {

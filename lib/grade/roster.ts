@@ -109,9 +109,9 @@ export function parseRoster(text: string, name: string, defaults: RosterDefaults
     else if (!ACCOUNT_ID.test(accountId)) at(`account_id "${accountId}" is not a 12-digit AWS account id (keep leading zeros: quote it if a spreadsheet drops them)`);
 
     let roleArn = cell('role_arn');
-    if (roleArn === undefined && defaults.roleName !== undefined && accountId !== undefined) roleArn = `arn:aws:iam::${accountId}:role/${defaults.roleName}`;
+    if (roleArn === undefined && defaults.roleName !== undefined && accountId !== undefined && ACCOUNT_ID.test(accountId)) roleArn = `arn:aws:iam::${accountId}:role/${defaults.roleName}`;
     if (roleArn === undefined) {
-      at('role_arn is empty (or pass --role-name)');
+      if (defaults.roleName === undefined) at('role_arn is empty (or pass --role-name)');
     } else {
       const match = ROLE_ARN.exec(roleArn);
       if (!match) at(`role_arn "${roleArn}" is not an IAM role ARN such as arn:aws:iam::111122223333:role/DopLabGrader`);
