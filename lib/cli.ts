@@ -172,7 +172,7 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .option('--role-name <name>', 'grader role name, for rows without role_arn')
     .option('--labs <ids>', 'comma-separated lab ids (default: every lab)')
     .option('--out <dir>', 'output folder: reports and the resumable cache', 'doplab-grades')
-    .option('--concurrency <n>', 'learner accounts graded at once', '3')
+    .option('--concurrency <n>', 'learner accounts graded at once', '10')
     .option('--rate <n>', 'API requests per second per learner account', '10')
     .option('--fresh', 'grade again even where a fresh result is cached')
     .action((opts: { roster: string; roleName?: string; labs?: string; out: string; concurrency: string; rate: string; fresh?: boolean }, cmd: Command) =>

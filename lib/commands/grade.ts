@@ -17,7 +17,7 @@ export interface GradeOptions {
   readonly labs?: string;
   /** @default ./doplab-grades */
   readonly out?: string;
-  /** Learner accounts graded at once. @default 3 */
+  /** Learner accounts graded at once. @default 10 */
   readonly concurrency?: string;
   /** Requests per second per learner account. @default 10 */
   readonly rate?: string;
@@ -52,7 +52,7 @@ export function selectLabs(list: string | undefined): AnyLab[] {
 
 /** `doplab grade --roster class.csv`: grades every learner's labs; exit 0 only if every learner passed everything. */
 export async function gradeCommand(opts: GradeOptions, aws: AwsOptions, io: Io): Promise<number> {
-  const concurrency = positiveNumber(opts.concurrency, '--concurrency', 3, true);
+  const concurrency = positiveNumber(opts.concurrency, '--concurrency', 10, true);
   const ratePerSecond = positiveNumber(opts.rate, '--rate', 10, false);
   const labs = selectLabs(opts.labs);
   const defaultRegion = aws.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined);

@@ -30,7 +30,7 @@ export interface GradeClassOptions {
   readonly instructor: AwsSession;
   /** Endpoint, retries and timeouts of the learners' sessions (credentials and region are set per learner). */
   readonly aws?: AwsOptions;
-  /** Learner accounts graded at the same time. @default 3 */
+  /** Learner accounts graded at the same time. @default 10 */
   readonly concurrency?: number;
   /** Requests per second per learner account, retries included. @default 10 */
   readonly ratePerSecond?: number;
@@ -84,7 +84,7 @@ export function notGradedResult(lab: AnyLab, entry: RosterEntry, error: ErrorInf
  * becomes that learner's records with the reason; each record is saved as soon as it is known.
  */
 export async function gradeClass(options: GradeClassOptions): Promise<GradeClassSummary> {
-  const limit = pLimit(options.concurrency ?? 3);
+  const limit = pLimit(options.concurrency ?? 10);
   const totals = { notStarted: 0, labsGraded: 0, labsReused: 0, labsFailed: 0, apiCalls: 0 };
   await Promise.all(
     options.roster.map((entry) =>

@@ -30,7 +30,7 @@ export interface SimulatedAccount {
   readonly latencyMs?: number;
   /** Answer the first N calls with ThrottlingException. */
   readonly throttleFirst?: number;
-  /** AWS-side rate limit of the account: calls beyond this many per second are throttled. */
+  /** AWS-side rate limit of the account, a token bucket as AWS documents its API throttling (bucket size = refill per second): calls finding it empty are throttled. */
   readonly awsRatePerSecond?: number;
 }
 
@@ -93,7 +93,7 @@ export class SimulatedClass {
   private readonly byAccount: Map<string, SimulatedAccount>;
   private readonly facts = new Map<string, FactsFile<CloudWatchMetricFiltersFacts>>();
   private readonly seen = new Map<string, number>();
-  private readonly recent = new Map<string, number[]>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
     accounts: readonly SimulatedAccount[],
@@ -166,11 +166,14 @@ export class SimulatedClass {
       return awsError('ThrottlingException', 'Rate exceeded');
     };
     if (account.throttleFirst !== undefined && n <= account.throttleFirst) throw throttle();
-    if (account.awsRatePerSecond !== undefined) {
-      const window = (this.recent.get(account.accountId) ?? []).filter((t) => at - t < 1000);
-      window.push(at);
-      this.recent.set(account.accountId, window);
-      if (window.length > account.awsRatePerSecond) throw throttle();
+    const rate = account.awsRatePerSecond;
+    if (rate !== undefined) {
+      const bucket = this.buckets.get(account.accountId) ?? { tokens: rate, at };
+      bucket.tokens = Math.min(rate, bucket.tokens + ((at - bucket.at) * rate) / 1000);
+      bucket.at = at;
+      this.buckets.set(account.accountId, bucket);
+      if (bucket.tokens < 1) throw throttle();
+      bucket.tokens -= 1;
     }
     if (this.defaults.throttleProbability && (this.defaults.random ?? Math.random)() < this.defaults.throttleProbability) throw throttle();
     return answerFromFacts(account.facts === undefined ? undefined : this.factsOf(account.facts), call.commandName, call.input);
