@@ -170,12 +170,13 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
     .description("grade a class: every learner's labs in their own sandbox account (instructors)")
     .requiredOption('--roster <file>', 'CSV: learner,account_id,role_arn[,external_id][,region]')
     .option('--role-name <name>', 'grader role name, for rows without role_arn')
+    .option('--external-id <id>', 'external id, for rows without one')
     .option('--labs <ids>', 'comma-separated lab ids (default: every lab)')
     .option('--out <dir>', 'output folder: reports and the resumable cache', 'doplab-grades')
     .option('--concurrency <n>', 'learner accounts graded at once', '10')
     .option('--rate <n>', 'API requests per second per learner account', '10')
     .option('--fresh', 'grade again even where a fresh result is cached')
-    .action((opts: { roster: string; roleName?: string; labs?: string; out: string; concurrency: string; rate: string; fresh?: boolean }, cmd: Command) =>
+    .action((opts: { roster: string; roleName?: string; externalId?: string; labs?: string; out: string; concurrency: string; rate: string; fresh?: boolean }, cmd: Command) =>
       run(
         (async () => {
           const { gradeCommand }: typeof import('./commands/grade') = require('./commands/grade');

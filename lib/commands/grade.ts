@@ -13,6 +13,8 @@ import { ResultStore } from '../grade/store';
 export interface GradeOptions {
   readonly roster: string;
   readonly roleName?: string;
+  /** External id for rows without one. */
+  readonly externalId?: string;
   /** Comma-separated lab ids. @default every lab */
   readonly labs?: string;
   /** @default ./doplab-grades */
@@ -56,7 +58,7 @@ export async function gradeCommand(opts: GradeOptions, aws: AwsOptions, io: Io):
   const ratePerSecond = positiveNumber(opts.rate, '--rate', 10, false);
   const labs = selectLabs(opts.labs);
   const defaultRegion = aws.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined);
-  const roster = loadRoster(opts.roster, { roleName: opts.roleName, region: defaultRegion });
+  const roster = loadRoster(opts.roster, { roleName: opts.roleName, region: defaultRegion, externalId: opts.externalId });
   const out = resolve(opts.out ?? 'doplab-grades');
 
   // The instructor's own credentials first: without them every learner would fail the same way.

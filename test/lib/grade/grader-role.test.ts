@@ -12,7 +12,7 @@ import { GRADER_CONTEXT, graderActions, graderPermissions, graderRoleTemplate, g
 import { GraderRoleStack } from '../../../lib/grade/grader-role-stack';
 import type { AnyLab } from '../../../lib/registry';
 import { LABS } from '../../../labs';
-import { FACTS, SimulatedClass } from '../../support/simulated-class';
+import { FACTS, SimulatedClass, SimulatedSession } from '../../support/simulated-class';
 
 const INSTRUCTOR = '999988887777';
 const EXTERNAL_ID = 'dop-class-2026';
@@ -37,6 +37,21 @@ describe('grader role', () => {
   it.each(LABS.filter((lab) => REPLAYS[lab.id]).map((lab) => [lab.id, lab] as const))('holds exactly what %s sends on its solved state', async (_id, lab) => {
     const sent = await actionsSent(lab, REPLAYS[lab.id]);
     expect(graderActions([lab])).toEqual(sent);
+  });
+
+  it.each(LABS.map((lab) => [lab.id, lab] as const))('sends nothing %s does not declare, even when every read comes back empty', async (_id, lab) => {
+    // Generic over every lab: the stack answers with the outputs of the lab's shipped solved example, every other read with {}.
+    const outputs = (JSON.parse(readFileSync(lab.examples.solved, 'utf8')) as { stack: { outputs: Record<string, string> } }).stack.outputs;
+    const session = new SimulatedSession({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1 }, async (call) =>
+      call.commandName === 'DescribeStacks'
+        ? { Stacks: [{ StackName: `DopLab-${lab.id}`, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] }
+        : {},
+    );
+    const sent = new Set<string>();
+    await gatherFacts(lab.checker, session, { identity: { account: '111122223333', arn: 'arn:aws:sts::111122223333:assumed-role/DopLabGrader/x', region: 'eu-west-1' }, listener: (a) => sent.add(a) });
+    session.destroy();
+    expect(sent.size).toBeGreaterThan(1);
+    for (const action of sent) expect(graderActions([lab])).toContain(action);
   });
 
   it('holds exactly the union of every selected checker’s declared actions, all read-only', () => {

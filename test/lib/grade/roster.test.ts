@@ -34,6 +34,11 @@ describe('roster', () => {
     expect(entry.roleArn).toBe('arn:aws:iam::111122223333:role/Grader');
   });
 
+  it('takes the external id for rows without one from --external-id, a row’s own first', () => {
+    const entries = parseRoster('learner,account_id,external_id\nalice,111122223333,\nbob,222233334444,own-id\n', 'x', { roleName: 'R', region: 'eu-west-1', externalId: 'class-id' });
+    expect(entries.map((e) => e.externalId)).toEqual(['class-id', 'own-id']);
+  });
+
   it('accepts a byte-order mark, blank lines, upper-case headers and role paths', () => {
     const text = `\ufeffLEARNER,Account_Id,ROLE_ARN,region\n\nalice,111122223333,arn:aws:iam::111122223333:role/doplab/DopLabGrader,eu-west-1\n`;
     expect(parseRoster(text, 'x')).toHaveLength(1);
