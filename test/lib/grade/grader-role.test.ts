@@ -119,6 +119,26 @@ describe('grader role', () => {
     expect(report.violations).toEqual([]);
   });
 
+  it('passes aws-cdk-lib’s built-in CloudFormation validation (the plain template is the same role)', () => {
+    const saved = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'true';
+    const outdir = mkdtempSync(join(tmpdir(), 'doplab-grader-validate-'));
+    const stderr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      // Without this flag aws-cdk-lib downgrades errors to warnings, prints them on stderr, and synth succeeds.
+      const app = new App({ outdir, builtinCloudFormationValidation: true, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+      new GraderRoleStack(app, LABS, { instructorAccount: INSTRUCTOR, externalId: EXTERNAL_ID });
+      const assembly = app.synth();
+      const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+      expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+      if (saved === undefined) delete process.env.CDK_VALIDATION;
+      else process.env.CDK_VALIDATION = saved;
+    }
+  });
+
   it('is in the CDK app only when the doplab:grader context asks for it', () => {
     const synth = (context: Record<string, string>) => {
       const outdir = mkdtempSync(join(tmpdir(), 'doplab-grader-app-'));
