@@ -76,10 +76,11 @@ export async function gradeCommand(opts: GradeOptions, aws: AwsOptions, io: Io):
   };
   process.on('SIGINT', onSigint);
 
-  const progress = startProgress(io, roster.length);
+  let progress: ReturnType<typeof startProgress> | undefined;
   try {
     const me = await whoAmI(instructor);
     io.err(`Grading ${roster.length} learner${roster.length === 1 ? '' : 's'} in ${labs.map((l) => l.id).join(', ')} as ${me.arn}; results in ${out}`);
+    progress = startProgress(io, roster.length);
     const store = new ResultStore(out);
     const summary = await gradeClass({
       roster,
@@ -95,6 +96,7 @@ export async function gradeCommand(opts: GradeOptions, aws: AwsOptions, io: Io):
       newSession: opts.newSession,
     });
     progress.stop();
+    for (const line of progress.problems()) io.err(line);
     const outcome = writeReports(out, roster, labs, store);
     const interrupted = summary.notStarted > 0;
     if (opts.json) {
@@ -112,17 +114,21 @@ export async function gradeCommand(opts: GradeOptions, aws: AwsOptions, io: Io):
     }
     return outcome.passedAll === outcome.learners ? ExitCode.OK : ExitCode.CHECKS_FAILED;
   } finally {
-    progress.stop();
+    progress?.stop();
     process.removeListener('SIGINT', onSigint);
     opts.signal?.removeEventListener('abort', abort);
     instructor.destroy();
   }
 }
 
-/** A progress bar on a terminal (done/total, failures, ETA); one line per learner otherwise. */
-function startProgress(io: Io, total: number): { learnerDone: (done: LearnerDone) => void; stop: () => void } {
+/** Learners listed by name under the progress bar when their labs could not be graded. */
+const MAX_LISTED = 20;
+
+/** A progress bar on a terminal (done/total, failures, ETA) and then who could not be graded; one line per learner otherwise. */
+function startProgress(io: Io, total: number): { learnerDone: (done: LearnerDone) => void; stop: () => void; problems: () => string[] } {
   let problems = 0;
   if (io.interactive) {
+    const listed: string[] = [];
     const { SingleBar }: typeof import('cli-progress') = require('cli-progress');
     const bar = new SingleBar({
       format: 'grading [{bar}] {value}/{total} learners | {problems} with problems | ETA {eta_formatted}',
@@ -134,13 +140,17 @@ function startProgress(io: Io, total: number): { learnerDone: (done: LearnerDone
     let stopped = false;
     return {
       learnerDone: (done) => {
-        if (done.failed > 0) problems += 1;
+        if (done.failed > 0) {
+          problems += 1;
+          if (listed.length < MAX_LISTED) listed.push(`  ! ${done.learner}: ${done.reason ?? 'not graded'}`);
+        }
         bar.increment(1, { problems });
       },
       stop: () => {
         if (!stopped) bar.stop();
         stopped = true;
       },
+      problems: () => (problems > listed.length ? [...listed, `  … and ${problems - listed.length} more (gradebook.csv, column problems)`] : listed),
     };
   }
   let count = 0;
@@ -153,5 +163,6 @@ function startProgress(io: Io, total: number): { learnerDone: (done: LearnerDone
       io.err(`[${count}/${total}] ${mark} ${done.learner} ${formatPoints(done.score)}/${formatPoints(done.maxScore)}${cached}${why}`);
     },
     stop: () => undefined,
+    problems: () => [],
   };
 }

@@ -129,16 +129,16 @@ describe('doplab grader-role (spawned)', () => {
 });
 
 describe('gradeCommand', () => {
-  function capture(): Io & { stdout: string[]; stderr: string[] } {
+  function capture(interactive = false): Io & { stdout: string[]; stderr: string[] } {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    return { out: (t) => stdout.push(t), err: (t) => stderr.push(t), color: false, interactive: false, stdout, stderr };
+    return { out: (t) => stdout.push(t), err: (t) => stderr.push(t), color: false, interactive, stdout, stderr };
   }
 
-  async function gradeWith(accounts: (SimulatedAccount & { learner: string })[], extra: { signal?: AbortSignal } = {}) {
+  async function gradeWith(accounts: (SimulatedAccount & { learner: string })[], extra: { signal?: AbortSignal } = {}, interactive = false) {
     const roster = file(`roster-${accounts.length}-${Math.random()}.csv`, `learner,account_id\n${accounts.map((a) => `${a.learner},${a.accountId}`).join('\n')}\n`);
     const cls = new SimulatedClass(accounts);
-    const io = capture();
+    const io = capture(interactive);
     const out = mkdtempSync(join(tmp, 'out-'));
     const code = await gradeCommand({ roster, roleName: 'DopLabGrader', out, instructor: cls.instructorSession(), newSession: cls.newSession, ...extra }, { region: 'eu-west-1' }, io);
     return { code, io, out };
@@ -159,6 +159,21 @@ describe('gradeCommand', () => {
     ]);
     expect(code).toBe(1);
     expect(io.stderr.join('\n')).toMatch(/! carol 0\/100 — not graded: Cannot assume arn:aws:iam::333333333333:role\/DopLabGrader/);
+  });
+
+  it('on a terminal, shows a progress bar instead of a line per learner, then who could not be graded', async () => {
+    const { code, io } = await gradeWith(
+      [
+        { learner: 'alice', accountId: '111111111111', roleName: 'DopLabGrader', facts: FACTS.solved },
+        { learner: 'carol', accountId: '333333333333' },
+      ],
+      {},
+      true,
+    );
+    expect(code).toBe(1);
+    const stderr = io.stderr.join('\n');
+    expect(stderr).not.toContain('[1/2]');
+    expect(stderr).toMatch(/^ {2}! carol: Cannot assume arn:aws:iam::333333333333:role\/DopLabGrader/m);
   });
 
   it(`exits ${INTERRUPTED} when interrupted, saying how to resume`, async () => {
