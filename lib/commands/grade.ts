@@ -3,8 +3,8 @@ import { AwsSession, type AwsOptions } from '../aws/clients';
 import { whoAmI } from '../aws/lab-stack';
 import { DoplabError, ExitCode } from '../errors';
 import type { Io } from '../io';
-import { allLabs, findLab, type AnyLab } from '../registry';
 import { gradeClass, type LearnerDone } from '../grade/grade';
+import { selectLabs } from '../grade/checks';
 import { loadRoster, type RosterEntry } from '../grade/roster';
 import { REPORT_FILES, formatPoints, writeReports } from '../grade/reports';
 import { ResultStore } from '../grade/store';
@@ -43,13 +43,6 @@ function positiveNumber(text: string | undefined, option: string, fallback: numb
     throw new DoplabError('BAD_OPTION', 'usage', `${option} must be a positive ${integer ? 'whole ' : ''}number up to 1000; got "${text}".`);
   }
   return n;
-}
-
-/** The labs named by --labs, or every lab. */
-export function selectLabs(list: string | undefined): AnyLab[] {
-  if (list === undefined || list.trim() === '') return [...allLabs()];
-  const ids = [...new Set(list.split(',').map((id) => id.trim()).filter(Boolean))];
-  return ids.map((id) => findLab(id));
 }
 
 /** `doplab grade --roster class.csv`: grades every learner's labs; exit 0 only if every learner passed everything. */

@@ -3,7 +3,7 @@ import { whoAmI } from '../aws/lab-stack';
 import { ExitCode } from '../errors';
 import type { Io } from '../io';
 import { GRADER_CONTEXT, GRADER_ROLE_STACK_NAME, graderPermissions, graderRoleTemplate, graderTrust, validateGraderInputs } from '../grade/grader-role';
-import { selectLabs } from './grade';
+import { selectLabs } from '../grade/checks';
 
 /** Options of `doplab grader-role`. */
 export interface GraderRoleOptions {

@@ -4,6 +4,7 @@ import type { LabResult } from '../checker';
 import { evaluate, gatherFacts } from '../engine';
 import { DoplabError, toErrorInfo, type ErrorInfo } from '../errors';
 import type { AnyLab } from '../registry';
+import { isOptional, labMaxScore } from './checks';
 import { assumeLearnerRole } from './credentials';
 import { TokenBucket } from './rate-limit';
 import type { RosterEntry } from './roster';
@@ -64,11 +65,12 @@ export function notGradedResult(lab: AnyLab, entry: RosterEntry, error: ErrorInf
     durationMs: 0,
     source: 'aws',
     score: 0,
-    maxScore: Math.round(lab.checker.checks.reduce((n, c) => n + c.points, 0) * 1e9) / 1e9,
+    maxScore: labMaxScore(lab),
     checks: lab.checker.checks.map((c) => ({
       id: c.id,
       title: c.title,
       taskStatement: c.taskStatement,
+      ...(isOptional(c) ? { optional: true } : {}),
       status: 'ERROR' as const,
       points: 0,
       maxPoints: c.points,

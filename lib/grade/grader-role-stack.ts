@@ -1,8 +1,9 @@
 import { CfnOutput, CfnParameter, LegacyStackSynthesizer, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { selectLabs } from './checks';
 import type { AnyLab } from '../registry';
-import { GRADER_ROLE_STACK_NAME, graderRoleTemplate } from './grader-role';
+import { DEFAULT_GRADER_ROLE_NAME, GRADER_CONTEXT, GRADER_ROLE_STACK_NAME, graderRoleTemplate, validateGraderInputs } from './grader-role';
 
 /**
  * The grader role as a CDK stack (`DopLab-GraderRole`), built from the same template the plain
@@ -39,4 +40,14 @@ export class GraderRoleStack extends Stack {
     for (const tag of props.Tags) Tags.of(this.role).add(tag.Key, tag.Value);
     new CfnOutput(this, 'GraderRoleArn', { value: this.role.attrArn }).overrideLogicalId('GraderRoleArn');
   }
+}
+
+/** Adds DopLab-GraderRole to the CDK app when the `doplab:grader:*` context gives the instructor account; otherwise nothing. */
+export function addGraderRoleStackFromContext(app: Construct): GraderRoleStack | undefined {
+  const context = (key: string) => app.node.tryGetContext(key) as string | undefined;
+  const instructorAccount = context(GRADER_CONTEXT.instructorAccount);
+  if (instructorAccount === undefined) return undefined;
+  const roleName = context(GRADER_CONTEXT.roleName) ?? DEFAULT_GRADER_ROLE_NAME;
+  const inputs = validateGraderInputs(String(instructorAccount), context(GRADER_CONTEXT.externalId), roleName);
+  return new GraderRoleStack(app, selectLabs(context(GRADER_CONTEXT.labs)), { ...inputs, roleName });
 }

@@ -2,7 +2,9 @@ import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { LabResult, Status, TaskStatement } from '../checker';
+import { allPassed } from '../engine';
 import type { AnyLab } from '../registry';
+import { isOptional, labMaxScore } from './checks';
 import { renderJUnitSuite } from '../report/junit';
 import { renderHtmlEnd, renderHtmlRow, renderHtmlStart, type HtmlSummary } from './html';
 import type { RosterEntry } from './roster';
@@ -37,9 +39,6 @@ function recordFor(store: ResultStore, entry: RosterEntry, lab: AnyLab): GradeRe
   return record && record.accountId === entry.accountId && record.region === entry.region ? record : undefined;
 }
 
-function labMax(lab: AnyLab): number {
-  return Math.round(lab.checker.checks.reduce((n, c) => n + c.points, 0) * 1e9) / 1e9;
-}
 
 /** A file written piece by piece to a temporary name, renamed into place when complete. */
 class OutputFile {
@@ -131,15 +130,15 @@ export function writeReports(dir: string, roster: readonly RosterEntry[], labs: 
     csv.write(stringify([header]));
     json.write(
       `{"format":"doplab-gradebook/1","generatedAt":${JSON.stringify(generatedAt.toISOString())},"labs":${JSON.stringify(
-        labs.map((lab) => ({ id: lab.id, title: lab.title, maxScore: labMax(lab), checks: lab.checker.checks.map((c) => ({ id: c.id, title: c.title, points: c.points, taskStatement: c.taskStatement, hint: c.hint })) })),
+        labs.map((lab) => ({ id: lab.id, title: lab.title, maxScore: labMaxScore(lab), checks: lab.checker.checks.map((c) => ({ id: c.id, title: c.title, points: c.points, taskStatement: c.taskStatement, hint: c.hint, ...(isOptional(c) ? { optional: true } : {}) })) })),
       )},"learners":[`,
     );
 
     roster.forEach((entry, index) => {
       const records = labs.map((lab) => recordFor(store, entry, lab));
       const score = Math.round(records.reduce((n, r) => n + (r?.graded ? r.result.score : 0), 0) * 1e9) / 1e9;
-      const maxScore = Math.round(labs.reduce((n, lab) => n + labMax(lab), 0) * 1e9) / 1e9;
-      const passed = records.every((r) => r?.graded && r.result.checks.every((c) => c.status === 'PASS'));
+      const maxScore = Math.round(labs.reduce((n, lab) => n + labMaxScore(lab), 0) * 1e9) / 1e9;
+      const passed = records.every((r) => r?.graded && allPassed(r.result));
       const row: LearnerRow = { entry, records, score, maxScore, passedAll: passed };
       if (passed) passedAll += 1;
       if (records.some((r) => !r?.graded)) notGraded += 1;
@@ -152,7 +151,7 @@ export function writeReports(dir: string, roster: readonly RosterEntry[], labs: 
         if (!r) problems.push(`${lab.id}: not graded yet (run doplab grade again to resume)`);
         else if (!r.graded) problems.push(`${lab.id}: ${r.error?.message ?? 'not graded'}`);
         const graded = r?.graded ? r.result : undefined;
-        cells.push(graded ? formatPoints(graded.score) : '', formatPoints(labMax(lab)), graded ? formatPercent(graded.score, graded.maxScore) : '', r ? (r.graded ? 'graded' : (r.error?.code ?? 'ERROR')) : 'NOT_GRADED');
+        cells.push(graded ? formatPoints(graded.score) : '', formatPoints(labMaxScore(lab)), graded ? formatPercent(graded.score, graded.maxScore) : '', r ? (r.graded ? 'graded' : (r.error?.code ?? 'ERROR')) : 'NOT_GRADED');
       });
       let k = 0;
       labs.forEach((lab, i) => {
@@ -161,7 +160,8 @@ export function writeReports(dir: string, roster: readonly RosterEntry[], labs: 
           const result = r?.result.checks.find((c) => c.id === check.id);
           const status = r?.graded ? (result?.status ?? 'ERROR') : undefined;
           cells.push(r ? (status ?? 'NOT_GRADED') : 'NOT_GRADED');
-          if (status) {
+          // Optional checks (extra points) are neither failures nor part of mastery.
+          if (status && !isOptional(check)) {
             tallies[k].counts[status] += 1;
             const m = mastery.get(check.taskStatement) ?? { earned: 0, max: 0 };
             m.earned += result?.points ?? 0;

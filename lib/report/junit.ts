@@ -1,6 +1,6 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
-import type { LabResult } from '../checker';
+import type { CheckResult, LabResult, Status } from '../checker';
 
 // Terminal colour sequences, then anything XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF).
 const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -11,9 +11,17 @@ function xmlSafe(text: string): string {
   return text.replace(ANSI_ESCAPE, '').replace(NOT_XML_CHAR, '\ufffd');
 }
 
+// Optional checks (extra points) are being added to CheckResult on main; this reads the flag either way.
+type MaybeOptional = CheckResult & { readonly optional?: boolean };
+
+/** How a check shows in JUnit: an optional check (extra points) that did not pass is skipped, never a failure. */
+function outcome(check: MaybeOptional): Status {
+  return check.optional && check.status !== 'PASS' ? 'SKIPPED' : check.status;
+}
+
 /** JUnit XML: one testsuite per lab result, one testcase per check (PENDING is a failure of type PENDING). */
 export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab'): string {
-  const count = (status: string) => results.reduce((n, r) => n + r.checks.filter((c) => c.status === status).length, 0);
+  const count = (status: string) => results.reduce((n, r) => n + r.checks.filter((c) => outcome(c) === status).length, 0);
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
     name: suiteName,
     tests: results.reduce((n, r) => n + r.checks.length, 0),
@@ -40,16 +48,16 @@ function addSuite(parent: XMLBuilder, name: string, results: readonly LabResult[
   const suite = parent.ele('testsuite', {
     name: xmlSafe(name),
     tests: checks.length,
-    failures: checks.filter((c) => c.status === 'FAIL' || c.status === 'PENDING').length,
-    errors: checks.filter((c) => c.status === 'ERROR').length,
-    skipped: checks.filter((c) => c.status === 'SKIPPED').length,
+    failures: checks.filter((c) => outcome(c) === 'FAIL' || outcome(c) === 'PENDING').length,
+    errors: checks.filter((c) => outcome(c) === 'ERROR').length,
+    skipped: checks.filter((c) => outcome(c) === 'SKIPPED').length,
     timestamp: results[0]?.startedAt ?? new Date(0).toISOString(),
     time: (results.reduce((n, r) => n + r.durationMs, 0) / 1000).toFixed(3),
   });
   let props = suite.ele('properties');
   for (const [key, value] of Object.entries(properties)) props = props.ele('property', { name: key, value: xmlSafe(value) }).up();
   for (const result of results) {
-    for (const check of result.checks) {
+    for (const check of result.checks as readonly MaybeOptional[]) {
       const testcase = suite.ele('testcase', { classname: `${result.lab}.${check.taskStatement}`, name: xmlSafe(`${check.id}: ${check.title}`), time: '0' });
       const body = [
         check.evidence && `observed: ${check.evidence.observed}\nexpected: ${check.evidence.expected}\nwhere: ${check.evidence.where}`,
@@ -58,12 +66,14 @@ function addSuite(parent: XMLBuilder, name: string, results: readonly LabResult[
       ]
         .filter(Boolean)
         .join('\n');
-      if (check.status === 'FAIL' || check.status === 'PENDING') {
+      const status = outcome(check);
+      if (status === 'FAIL' || status === 'PENDING') {
         testcase.ele('failure', { type: check.status, message: xmlSafe(check.evidence?.observed ?? check.status) }).txt(xmlSafe(body));
-      } else if (check.status === 'ERROR') {
+      } else if (status === 'ERROR') {
         testcase.ele('error', { type: check.error?.code ?? 'ERROR', message: xmlSafe(check.error?.message ?? 'error') }).txt(xmlSafe(body));
-      } else if (check.status === 'SKIPPED') {
-        testcase.ele('skipped', { message: xmlSafe(check.hint ?? 'skipped') });
+      } else if (status === 'SKIPPED') {
+        const why = check.optional && check.status !== 'SKIPPED' ? `optional (extra points), ${check.status}: ${check.hint ?? ''}` : (check.hint ?? 'skipped');
+        testcase.ele('skipped', { message: xmlSafe(why) });
       }
     }
   }

@@ -165,3 +165,30 @@ describe('writeReports', () => {
     expect(html).toContain('<td>2 of 3</td><td><b>lab-a / a-two</b>');
   });
 });
+
+describe('optional checks (extra points)', () => {
+  const LAB_X = {
+    id: 'lab-x',
+    title: 'Lab X',
+    checker: {
+      checks: [
+        { id: 'x-required', title: 'Required', points: 2, taskStatement: '3.1', hint: 'Hint for x-required.' },
+        { id: 'x-extra', title: 'Extra', points: 0.5, taskStatement: '3.2', hint: 'Hint for x-extra.', optional: true },
+      ],
+    },
+  } as unknown as AnyLab;
+
+  it('are left out of the maximum, the mastery and the most common failures', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'doplab-reports-optional-'));
+    const store = new ResultStore(dir);
+    const [ann] = ROSTER;
+    save(store, ann, LAB_X, ['PASS', 'FAIL']);
+    const outcome = writeReports(dir, [ann], [LAB_X], store);
+    const [row] = parse(readFileSync(outcome.files.csv, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(row).toMatchObject({ max: '2', 'lab-x.max': '2', 'lab-x.x-extra': 'FAIL' });
+    const html = readFileSync(outcome.files.html, 'utf8');
+    expect(html).not.toContain('data-task="3.2"');
+    expect(html).not.toContain('lab-x / x-extra');
+    expect(JSON.parse(readFileSync(outcome.files.json, 'utf8')).labs[0]).toMatchObject({ maxScore: 2, checks: [{ id: 'x-required' }, { id: 'x-extra', optional: true }] });
+  });
+});
