@@ -18,7 +18,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'doplab-grade-endpoint-'));
 
 function grade(endpoint: FakeClassEndpoint, roster: string, out: string, extra: string[] = [], onStart?: (kill: () => void) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const args = ['grade', '--roster', roster, '--role-name', 'DopLabGrader', '--out', out, '--endpoint-url', endpoint.url, '--no-color', ...extra];
+    const args = ['grade', '--roster', roster, '--role-name', 'DopLabGrader', '--labs', 'cloudwatch-metric-filters', '--out', out, '--endpoint-url', endpoint.url, '--no-color', ...extra];
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'doplab.js'), ...args], { cwd: ROOT, env: isolatedEnv(CREDENTIALS), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -140,7 +140,7 @@ describe('gradeCommand', () => {
     const cls = new SimulatedClass(accounts);
     const io = capture(interactive);
     const out = mkdtempSync(join(tmp, 'out-'));
-    const code = await gradeCommand({ roster, roleName: 'DopLabGrader', out, instructor: cls.instructorSession(), newSession: cls.newSession, ...extra }, { region: 'eu-west-1' }, io);
+    const code = await gradeCommand({ roster, roleName: 'DopLabGrader', labs: 'cloudwatch-metric-filters', out, instructor: cls.instructorSession(), newSession: cls.newSession, ...extra }, { region: 'eu-west-1' }, io);
     return { code, io, out };
   }
 

@@ -8,12 +8,14 @@ import { assumeLearnerRole, SESSION_SECONDS } from '../../../lib/grade/credentia
 import { gradeClass, type GradeClassOptions, type LearnerDone } from '../../../lib/grade/grade';
 import { parseRoster, roleSessionName, type RosterEntry } from '../../../lib/grade/roster';
 import { ResultStore, type GradeRecord } from '../../../lib/grade/store';
-import { LABS } from '../../../labs';
+import { findLab } from '../../../lib/registry';
 import { FACTS, SimulatedClass, SimulatedSession, type SimulatedAccount } from '../../support/simulated-class';
 import { awsError } from '../../support/mocked-session';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 
 const ROLE = 'DopLabGrader';
+/** The simulated accounts answer this lab's calls (other labs land in parallel). */
+const LAB = findLab('cloudwatch-metric-filters');
 
 /** Runs `work` with fake timers, skipping the SDK's back-off after a throttle (adaptive retry waits about 2 s). */
 async function withoutWaiting<T>(work: () => Promise<T>): Promise<T> {
@@ -42,7 +44,7 @@ async function grade(cls: SimulatedClass, roster: RosterEntry[], store: ResultSt
   const done: LearnerDone[] = [];
   const summary = await gradeClass({
     roster,
-    labs: LABS,
+    labs: [LAB],
     store,
     instructor: cls.instructorSession(),
     newSession: cls.newSession,

@@ -8,10 +8,12 @@ import { gradeClass } from '../../../lib/grade/grade';
 import { writeReports } from '../../../lib/grade/reports';
 import { parseRoster } from '../../../lib/grade/roster';
 import { ResultStore } from '../../../lib/grade/store';
-import { LABS } from '../../../labs';
+import { findLab } from '../../../lib/registry';
 import { FACTS, SimulatedClass, type SimulatedAccount } from '../../support/simulated-class';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** The simulated accounts answer this lab's calls (other labs land in parallel). */
+const LABS = [findLab('cloudwatch-metric-filters')];
 /** Screenshots land here (gitignored) for a human to look at. */
 const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts');
 
