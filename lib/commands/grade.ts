@@ -150,7 +150,7 @@ function startProgress(io: Io, total: number): { learnerDone: (done: LearnerDone
   return {
     learnerDone: (done) => {
       count += 1;
-      const mark = done.failed > 0 ? '!' : done.score === done.maxScore ? '✔' : '✘';
+      const mark = done.failed > 0 ? '!' : done.score >= done.maxScore ? '✔' : '✘';
       const cached = done.reused > 0 ? ` (${done.reused} cached)` : '';
       const why = done.reason ? ` — not graded: ${done.reason}` : '';
       io.err(`[${count}/${total}] ${mark} ${done.learner} ${formatPoints(done.score)}/${formatPoints(done.maxScore)}${cached}${why}`);

@@ -134,7 +134,7 @@ async function gradeLearner(
     let session: AwsSession | undefined;
     try {
       const role = await assumeLearnerRole(options.instructor, entry).catch((error: unknown) => {
-        for (const lab of todo) save(failedRecord(entry, lab, toErrorInfo(error), 1));
+        for (const lab of todo) save(failedRecord(entry, lab, toErrorInfo(error), 0));
         return undefined;
       });
       if (role) {

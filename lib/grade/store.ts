@@ -19,7 +19,7 @@ export interface GradeRecord {
   /** Fingerprint of the lab's checks and points: a changed lab is graded again. */
   readonly checksVersion: string;
   readonly gradedAt: string;
-  /** API calls made for this lab (each call once, however many attempts). */
+  /** API calls made in the learner account for this lab (each call once, however many attempts; AssumeRole is the instructor's). */
   readonly apiCalls: number;
   /** False when the lab could not be graded (role not assumable, lab not deployed, region disabled): `error` says why. */
   readonly graded: boolean;
