@@ -8,6 +8,9 @@ async function main(): Promise<void> {
   const app = new App();
   addBaseStack(app);
   for (const lab of LABS) (await lab.loadStack()).addLabStack(app);
+  // DopLab-GraderRole only when the doplab:grader:* context asks for it (doplab grader-role --format cdk prints the command).
+  const { addGraderRoleStackFromContext }: typeof import('../lib/grade/grader-role-stack') = require('../lib/grade/grader-role-stack');
+  addGraderRoleStackFromContext(app);
   app.synth();
 }
 

@@ -223,6 +223,45 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
       ),
     );
 
+  program
+    .command('grade')
+    .description("grade a class: every learner's labs in their own sandbox account (instructors)")
+    .requiredOption('--roster <file>', 'CSV: learner,account_id,role_arn[,external_id][,region]')
+    .option('--role-name <name>', 'grader role name, for rows without role_arn')
+    .option('--external-id <id>', 'external id, for rows without one')
+    .option('--labs <ids>', 'comma-separated lab ids (default: every lab)')
+    .option('--out <dir>', 'output folder: reports and the resumable cache', 'doplab-grades')
+    .option('--concurrency <n>', 'learner accounts graded at once', '10')
+    .option('--rate <n>', 'API requests per second per learner account', '10')
+    .option('--fresh', 'grade again even where a fresh result is cached')
+    .action((opts: { roster: string; roleName?: string; externalId?: string; labs?: string; out: string; concurrency: string; rate: string; fresh?: boolean }, cmd: Command) =>
+      run(
+        (async () => {
+          const { gradeCommand }: typeof import('./commands/grade') = require('./commands/grade');
+          const g = globals(cmd);
+          return gradeCommand({ ...opts, json: g.json }, awsOptions(g), io(g));
+        })(),
+      ),
+    );
+
+  program
+    .command('grader-role')
+    .description('print the least-privilege grader role for learner accounts (policy, CloudFormation, or CDK deploy command)')
+    .option('--instructor-account <id>', "the instructor's account id, trusted to assume the role (default: your current account)")
+    .option('--external-id <id>', 'external id the instructor passes to AssumeRole')
+    .option('--role-name <name>', 'role name', 'DopLabGrader')
+    .option('--labs <ids>', 'comma-separated lab ids (default: every lab)')
+    .addOption(new Option('--format <format>', 'what to print').choices(['policy', 'cloudformation', 'cdk']).default('policy'))
+    .action((opts: { instructorAccount?: string; externalId?: string; roleName: string; labs?: string; format: 'policy' | 'cloudformation' | 'cdk' }, cmd: Command) =>
+      run(
+        (async () => {
+          const { graderRoleCommand }: typeof import('./commands/grader-role') = require('./commands/grader-role');
+          const g = globals(cmd);
+          return graderRoleCommand(opts, awsOptions(g), io(g));
+        })(),
+      ),
+    );
+
   return program;
 }
 

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'UNKNOWN_LAB'
   | 'BAD_OPTION'
   | 'BAD_FACTS_FILE'
+  | 'BAD_ROSTER'
   | 'NO_CREDENTIALS'
   | 'EXPIRED_CREDENTIALS'
   | 'NO_REGION'

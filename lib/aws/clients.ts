@@ -15,6 +15,8 @@ export interface AwsOptions {
   readonly maxAttempts?: number;
   /** Per-call timeout in milliseconds. @default 15000 */
   readonly requestTimeoutMs?: number;
+  /** Waited on before every request sent, retries included (grading: one bucket per learner account). */
+  readonly rateLimit?: { take(): Promise<void> };
 }
 
 /** The SDK client surface doplab relies on. */
@@ -130,6 +132,9 @@ export class AwsSession {
     for (const k of Object.keys(config) as (keyof typeof config)[]) if (config[k] === undefined) delete config[k];
     const client = new ctor(config as never) as unknown as SdkClient;
     client.middlewareStack.add(guardMiddleware(guard, resolvedRegion), { step: 'initialize', name: 'doplabGuard', priority: 'high' });
+    const limit = this.options.rateLimit;
+    // Below the SDK's retry middleware (finalizeRequest, high): every attempt sent waits for a token.
+    if (limit) client.middlewareStack.add(rateLimitMiddleware(limit), { step: 'finalizeRequest', name: 'doplabRateLimit', priority: 'low' });
     if (cache) this.clients.set(key, client);
     else this.unshared.push(client);
     return client as unknown as C;
@@ -139,6 +144,13 @@ export class AwsSession {
 interface HandlerContext {
   clientName?: string;
   commandName?: string;
+}
+
+function rateLimitMiddleware(limit: { take(): Promise<void> }) {
+  return (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    await limit.take();
+    return next(args);
+  };
 }
 
 function guardMiddleware(guard: { readOnly: boolean; listener?: CallListener }, region: string | undefined) {

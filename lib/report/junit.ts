@@ -1,4 +1,5 @@
 import { create } from 'xmlbuilder2';
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import type { CheckResult, LabResult, Status } from '../checker';
 
 // Terminal colour sequences, then anything XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF).
@@ -10,8 +11,11 @@ function xmlSafe(text: string): string {
   return text.replace(ANSI_ESCAPE, '').replace(NOT_XML_CHAR, '\ufffd');
 }
 
+// Optional checks (extra points) are being added to CheckResult on main; this reads the flag either way.
+type MaybeOptional = CheckResult & { readonly optional?: boolean };
+
 /** How a check shows in JUnit: an optional check (extra points) that did not pass is skipped, never a failure. */
-function outcome(check: CheckResult): Status {
+function outcome(check: MaybeOptional): Status {
   return check.optional && check.status !== 'PASS' ? 'SKIPPED' : check.status;
 }
 
@@ -27,20 +31,33 @@ export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab')
     time: (results.reduce((n, r) => n + r.durationMs, 0) / 1000).toFixed(3),
   });
   for (const result of results) {
-    const suite = root.ele('testsuite', {
-      name: `${result.lab} (${result.account} ${result.region})`,
-      tests: result.checks.length,
-      failures: result.checks.filter((c) => outcome(c) === 'FAIL' || outcome(c) === 'PENDING').length,
-      errors: result.checks.filter((c) => outcome(c) === 'ERROR').length,
-      skipped: result.checks.filter((c) => outcome(c) === 'SKIPPED').length,
-      timestamp: result.startedAt,
-      time: (result.durationMs / 1000).toFixed(3),
-    });
-    suite
-      .ele('properties')
-      .ele('property', { name: 'score', value: String(result.score) }).up()
-      .ele('property', { name: 'maxScore', value: String(result.maxScore) });
-    for (const check of result.checks) {
+    addSuite(root, `${result.lab} (${result.account} ${result.region})`, [result], { score: String(result.score), maxScore: String(result.maxScore) });
+  }
+  return root.end({ prettyPrint: true });
+}
+
+/** One `<testsuite>` element holding the checks of several lab results (grading: one suite per learner), as an XML fragment. */
+export function renderJUnitSuite(name: string, results: readonly LabResult[], properties: Readonly<Record<string, string>>): string {
+  const fragment = create();
+  addSuite(fragment, name, results, properties);
+  return fragment.end({ headless: true, prettyPrint: true });
+}
+
+function addSuite(parent: XMLBuilder, name: string, results: readonly LabResult[], properties: Readonly<Record<string, string>>): void {
+  const checks = results.flatMap((r) => r.checks);
+  const suite = parent.ele('testsuite', {
+    name: xmlSafe(name),
+    tests: checks.length,
+    failures: checks.filter((c) => outcome(c) === 'FAIL' || outcome(c) === 'PENDING').length,
+    errors: checks.filter((c) => outcome(c) === 'ERROR').length,
+    skipped: checks.filter((c) => outcome(c) === 'SKIPPED').length,
+    timestamp: results[0]?.startedAt ?? new Date(0).toISOString(),
+    time: (results.reduce((n, r) => n + r.durationMs, 0) / 1000).toFixed(3),
+  });
+  let props = suite.ele('properties');
+  for (const [key, value] of Object.entries(properties)) props = props.ele('property', { name: key, value: xmlSafe(value) }).up();
+  for (const result of results) {
+    for (const check of result.checks as readonly MaybeOptional[]) {
       const testcase = suite.ele('testcase', { classname: `${result.lab}.${check.taskStatement}`, name: xmlSafe(`${check.id}: ${check.title}`), time: '0' });
       const body = [
         check.evidence && `observed: ${check.evidence.observed}\nexpected: ${check.evidence.expected}\nwhere: ${check.evidence.where}`,
@@ -60,5 +77,4 @@ export function renderJUnit(results: readonly LabResult[], suiteName = 'doplab')
       }
     }
   }
-  return root.end({ prettyPrint: true });
 }
