@@ -6,7 +6,7 @@ import * as codedeploySdk from '@aws-sdk/client-codedeploy';
 import { CodeDeployClient, GetDeploymentConfigCommand, ListDeploymentConfigsCommand } from '@aws-sdk/client-codedeploy';
 import * as ecsSdk from '@aws-sdk/client-ecs';
 import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { lab } from '../../labs/codedeploy-blue-green/lab';
 import { Outputs, TASK_FAMILY } from '../../labs/codedeploy-blue-green/contract';
 import { leftovers } from '../../labs/codedeploy-blue-green/leftovers';
@@ -26,20 +26,23 @@ const alarmArn = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alar
 const tdArn = (family: string, revision: number) => `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${family}:${revision}`;
 
 describe('codedeploy-blue-green leftovers', () => {
-  const cw = mockClient(CloudWatchClient);
-  const codedeploy = mockClient(CodeDeployClient);
-  const ecs = mockClient(ECSClient);
-  const logs = mockClient(CloudWatchLogsClient);
+  let cw: AwsClientStub<CloudWatchClient>;
+  let codedeploy: AwsClientStub<CodeDeployClient>;
+  let ecs: AwsClientStub<ECSClient>;
+  let logs: AwsClientStub<CloudWatchLogsClient>;
   const context = (withStack = true) => leftoverContext([cwSdk, codedeploySdk, ecsSdk, logsSdk], { region: REGION, stack: withStack ? stack : undefined });
 
   beforeEach(() => {
-    for (const m of [cw, codedeploy, ecs, logs]) m.reset();
+    cw = mockClient(CloudWatchClient);
+    codedeploy = mockClient(CodeDeployClient);
+    ecs = mockClient(ECSClient);
+    logs = mockClient(CloudWatchLogsClient);
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     codedeploy.on(ListDeploymentConfigsCommand).resolves({ deploymentConfigsList: ['CodeDeployDefault.ECSAllAtOnce', 'CodeDeployDefault.ECSCanary10Percent5Minutes'] });
     ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
     logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
   });
-  afterAll(() => [cw, codedeploy, ecs, logs].forEach((m) => m.restore()));
+  afterEach(() => [cw, codedeploy, ecs, logs].forEach((m) => m.restore()));
 
   it('finds nothing after a clean teardown, with only the read-only calls it declares', async () => {
     const { ctx, calls } = context();

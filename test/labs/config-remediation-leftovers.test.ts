@@ -10,7 +10,7 @@ import * as iamSdk from '@aws-sdk/client-iam';
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand, type Role } from '@aws-sdk/client-iam';
 import * as s3Sdk from '@aws-sdk/client-s3';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { CONFIG_RULE_NAME, DELIVERY_CHANNEL_NAME, Outputs, RECORDER_NAME } from '../../labs/config-remediation/contract';
 import { lab } from '../../labs/config-remediation/lab';
 import { leftovers } from '../../labs/config-remediation/leftovers';
@@ -32,21 +32,23 @@ const role = (name: string, service: string): Role => ({
 const labTag = [{ Key: 'doplab:lab', Value: 'config-remediation' }];
 
 describe('config-remediation leftovers', () => {
-  const config = mockClient(ConfigServiceClient);
-  const iam = mockClient(IAMClient);
-  const s3 = mockClient(S3Client);
+  let config: AwsClientStub<ConfigServiceClient>;
+  let iam: AwsClientStub<IAMClient>;
+  let s3: AwsClientStub<S3Client>;
   const stack = { outputs: { [Outputs.targetBucketNames]: BUCKETS.join(','), [Outputs.recorderOwner]: 'lab' } };
   const context = (withStack = true) => leftoverContext([configSdk, iamSdk, s3Sdk], { region: REGION, stack: withStack ? stack : undefined });
 
   beforeEach(() => {
-    for (const m of [config, iam, s3]) m.reset();
+    config = mockClient(ConfigServiceClient);
+    iam = mockClient(IAMClient);
+    s3 = mockClient(S3Client);
     config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [] });
     config.on(DescribeDeliveryChannelsCommand).resolves({ DeliveryChannels: [] });
     config.on(DescribeConfigRulesCommand).resolves({ ConfigRules: [] });
     iam.on(ListRolesCommand).resolves({ Roles: [], IsTruncated: false });
     s3.on(ListObjectVersionsCommand).rejects(awsError('NoSuchBucket', 'The specified bucket does not exist', 404));
   });
-  afterAll(() => [config, iam, s3].forEach((m) => m.restore()));
+  afterEach(() => [config, iam, s3].forEach((m) => m.restore()));
 
   it('finds nothing after a clean teardown, with only read-only calls', async () => {
     const { ctx, calls } = context();

@@ -4,7 +4,7 @@ import * as cwSdk from '@aws-sdk/client-cloudwatch';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { BASELINE_ALARM_NAME, BASELINE_LOG_GROUP_NAME } from '../../labs/stacksets-multi-region/contract';
 import { lab } from '../../labs/stacksets-multi-region/lab';
 import { leftovers } from '../../labs/stacksets-multi-region/leftovers';
@@ -19,19 +19,21 @@ const instanceStack = (region: string, id: string) => `arn:aws:cloudformation:${
 const DESCRIPTION = 'doplab platform baseline (lab stacksets-multi-region): an audit log group with an enforced retention, a metric filter that counts its ERROR lines, and an alarm on that count. Rolled out to every region with a self-managed StackSet.';
 
 describe('stacksets-multi-region leftovers', () => {
-  const cfn = mockClient(CloudFormationClient);
-  const cw = mockClient(CloudWatchClient);
-  const logs = mockClient(CloudWatchLogsClient);
+  let cfn: AwsClientStub<CloudFormationClient>;
+  let cw: AwsClientStub<CloudWatchClient>;
+  let logs: AwsClientStub<CloudWatchLogsClient>;
   const context = () => leftoverContext([cfnSdk, cwSdk, logsSdk], { region: REGION, regions: lab.regions?.(REGION) });
 
   beforeEach(() => {
-    for (const m of [cfn, cw, logs]) m.reset();
+    cfn = mockClient(CloudFormationClient);
+    cw = mockClient(CloudWatchClient);
+    logs = mockClient(CloudWatchLogsClient);
     cfn.on(ListStackSetsCommand).resolves({ Summaries: [] });
     cfn.on(ListStacksCommand).resolves({ StackSummaries: [] });
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
   });
-  afterAll(() => [cfn, cw, logs].forEach((m) => m.restore()));
+  afterEach(() => [cfn, cw, logs].forEach((m) => m.restore()));
 
   it('finds nothing after a clean teardown: one StackSets listing, then the baseline looked for in both regions', async () => {
     const { ctx, calls } = context();
