@@ -60,6 +60,12 @@ export interface PreflightResult {
   readonly notes?: readonly string[];
 }
 
+/** The lab's stack as `destroy` read it just before deleting it. */
+export interface StackSnapshot {
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly createdAt?: Date;
+}
+
 /** What a lab's leftover audit receives once its stack is gone: read-only SDK clients in the lab's account. */
 export interface LeftoverContext {
   readonly account: string;
@@ -69,6 +75,8 @@ export interface LeftoverContext {
   readonly regions: readonly string[];
   /** A read-only SDK client (default: the deploy region). */
   readonly client: <C extends object>(ctor: new (config: never) => C, region?: string) => C;
+  /** The stack before deletion; absent when there was no stack to delete (destroyed earlier, or never deployed). */
+  readonly stack?: StackSnapshot;
 }
 
 /** Something a lab can leave behind that the tag audit cannot see: untagged, learner-made or created implicitly. */
@@ -96,8 +104,11 @@ export interface Lab<O extends OutputKeys = OutputKeys, F = unknown> {
   /** How long `deploy` takes, in minutes, as measured. */
   readonly deployMinutes: number;
   readonly cost: CostEstimate;
-  /** The regions the lab touches, given the region it is deployed to. @default [deployRegion] */
-  readonly regions?: (deployRegion: string) => readonly string[];
+  /**
+   * The regions the lab touches, given the region it is deployed to and, when known (`destroy` reads them
+   * before deleting), the stack's outputs. @default [deployRegion]
+   */
+  readonly regions?: (deployRegion: string, outputs?: Readonly<Record<string, string>>) => readonly string[];
   /** Absolute path of the learner instructions (README.md). */
   readonly instructions: string;
   /** Example facts files of the starting and solved states (absolute paths); tests use the same files. */
@@ -122,7 +133,7 @@ export function defineLab<O extends OutputKeys, F>(lab: Lab<O, F>): Lab<O, F> {
   return lab;
 }
 
-/** The regions a lab touches when deployed to `deployRegion`. */
-export function labRegions(lab: Lab, deployRegion: string): readonly string[] {
-  return lab.regions ? lab.regions(deployRegion) : [deployRegion];
+/** The regions a lab touches when deployed to `deployRegion` (`outputs`: its stack's, when known). */
+export function labRegions(lab: Pick<Lab, 'regions'>, deployRegion: string, outputs?: Readonly<Record<string, string>>): readonly string[] {
+  return lab.regions ? lab.regions(deployRegion, outputs) : [deployRegion];
 }

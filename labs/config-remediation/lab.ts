@@ -137,5 +137,6 @@ export const lab = defineLab({
   preflight,
   // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
   loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
+  leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),
   loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,
 });

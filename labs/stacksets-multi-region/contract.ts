@@ -18,6 +18,12 @@ export function defaultSecondRegion(deployRegion: string): string {
   return deployRegion === 'us-east-1' ? 'us-west-2' : 'us-east-1';
 }
 
+/** The second region of a deployed lab: its stack's SecondRegion output when known, else the default. */
+export function secondRegionOf(deployRegion: string, outputs?: Readonly<Record<string, string>>): string {
+  const configured = outputs?.[Outputs.secondRegion];
+  return configured && REGION_PATTERN.test(configured) && configured !== deployRegion ? configured : defaultSecondRegion(deployRegion);
+}
+
 /** A commercial or GovCloud region name, e.g. `eu-west-1`, `us-gov-west-1`, `ap-southeast-7`. */
 export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/;
 

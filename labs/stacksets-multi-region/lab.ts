@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { checker } from '../../checkers/stacksets-multi-region';
 import { defineLab } from '../../lib/lab';
-import { defaultSecondRegion } from './contract';
+import { secondRegionOf } from './contract';
 
 export const lab = defineLab({
   id: 'stacksets-multi-region',
@@ -28,8 +28,8 @@ export const lab = defineLab({
       },
     ],
   },
-  // The second region of plain deploys; with -c doplab:stacksets-multi-region:secondRegion=<region>, the SecondRegion output says which.
-  regions: (deployRegion) => [deployRegion, defaultSecondRegion(deployRegion)],
+  // With -c doplab:stacksets-multi-region:secondRegion=<region> only the stack's SecondRegion output knows the second region.
+  regions: (deployRegion, outputs) => [deployRegion, secondRegionOf(deployRegion, outputs)],
   instructions: join(__dirname, 'README.md'),
   examples: {
     starting: join(__dirname, 'facts', 'starting.json'),
@@ -38,5 +38,6 @@ export const lab = defineLab({
   checker,
   // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
   loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
+  leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),
   loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,
 });

@@ -210,7 +210,7 @@ export async function teardownLab(
   if (!deletion.existed) io.err(`${name} is not deployed in ${where.region}: nothing to delete.`);
   else io.err(`Deleted ${name} in ${formatDuration(Date.now() - started)}${deletion.attempts > 1 ? ' (second attempt)' : ''}.`);
   for (const r of deletion.removed) io.err(`  removed ${r.type} ${r.physicalId}`);
-  const audit = await leftoverAudit(session, lab, where, { ...deps.audit, io });
+  const audit = await leftoverAudit(session, lab, where, { ...deps.audit, io, stack: deletion.stack });
   if (audit.leftovers.length === 0) {
     io.err(`Leftover audit: nothing tagged doplab:lab=${lab.id} or known to linger is left in ${audit.regions.join(', ')}.`);
   } else {

@@ -14,7 +14,7 @@ import { LAB_TAG_KEY } from '../contract';
 import { formatDuration } from '../duration';
 import { DoplabError } from '../errors';
 import type { Io } from '../io';
-import type { Lab, Leftover } from '../lab';
+import type { Lab, Leftover, StackSnapshot } from '../lab';
 import { labRegions } from '../lab';
 
 /** Waiting knobs; tests shorten them. */
@@ -60,6 +60,8 @@ export interface StackDeletion {
   readonly firstAttemptFailures: readonly ResourceFailure[];
   /** The stack's resources when deletion started, i.e. what it removed. */
   readonly removed: readonly { readonly type: string; readonly physicalId: string }[];
+  /** The stack's outputs and creation time when deletion started, for the leftover audit; absent when it did not exist. */
+  readonly stack?: StackSnapshot;
 }
 
 async function describeStack(cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
@@ -141,13 +143,14 @@ export async function deleteStack(session: AwsSession, stackName: string, region
   // The stack id, not the name: a retry never touches a newer stack of the same name.
   const stackId = stack.StackId;
   const removed = await stackResources(cfn, stackId);
+  const snapshot = snapshotOf(stack);
   let firstAttemptFailures: ResourceFailure[] = [];
   const seenEvents = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     const since = new Date((wait.now ?? Date.now)() - 1000);
     await cfn.send(new DeleteStackCommand({ StackName: stackId }));
     const status = await waitForDeletion(cfn, stackId, stackName, io, wait, { since, seen: seenEvents });
-    if (status === 'DELETE_COMPLETE') return { existed: true, attempts: attempt, firstAttemptFailures, removed };
+    if (status === 'DELETE_COMPLETE') return { existed: true, attempts: attempt, firstAttemptFailures, removed, stack: snapshot };
     const failures = await failedResources(cfn, stackId, since);
     const first = failures[0] ? describeFailure(failures[0]) : 'CloudFormation gave no resource-level reason';
     if (attempt === 2) {
@@ -158,6 +161,12 @@ export async function deleteStack(session: AwsSession, stackName: string, region
     firstAttemptFailures = failures;
     io.err(`  ${stackName} is DELETE_FAILED: ${first}. Trying once more.`);
   }
+}
+
+function snapshotOf(stack: Stack): StackSnapshot {
+  const outputs: Record<string, string> = {};
+  for (const o of stack.Outputs ?? []) if (o.OutputKey && o.OutputValue !== undefined) outputs[o.OutputKey] = o.OutputValue;
+  return { outputs, createdAt: stack.CreationTime };
 }
 
 async function stackResources(cfn: CloudFormationClient, stackId: string): Promise<StackDeletion['removed']> {
@@ -184,19 +193,20 @@ export interface AuditResult {
  * The leftover audit (DESIGN §7): every resource tagged `doplab:lab=<id>` in every region the lab
  * touches (Resource Groups Tagging API), plus the lab's declared implicit leftovers. The tagging API is
  * eventually consistent and lists a just-deleted resource for a while, so findings are re-checked
- * `settleRetries` times before they count.
+ * `settleRetries` times before they count. `stack` is the stack as read before deletion: its outputs can
+ * name regions and resources the lab's own audit needs (absent when there was no stack to delete).
  */
 export async function leftoverAudit(
   session: AwsSession,
   lab: Pick<Lab, 'id' | 'regions' | 'leftovers'>,
   where: { readonly account: string; readonly region: string },
-  options: { readonly settleRetries?: number; readonly settleMs?: number; readonly sleep?: (ms: number) => Promise<void>; readonly io?: Io } = {},
+  options: { readonly settleRetries?: number; readonly settleMs?: number; readonly sleep?: (ms: number) => Promise<void>; readonly io?: Io; readonly stack?: StackSnapshot } = {},
 ): Promise<AuditResult> {
-  const regions = labRegions(lab as Lab, where.region);
+  const regions = labRegions(lab, where.region, options.stack?.outputs);
   const retries = options.settleRetries ?? 2;
   const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms));
   for (let round = 0; ; round++) {
-    const leftovers = await auditOnce(session, lab, where, regions);
+    const leftovers = await auditOnce(session, lab, where, regions, options.stack);
     if (leftovers.length === 0 || round >= retries) return { leftovers, regions };
     options.io?.err(`  ${leftovers.length} resource(s) still listed; the tagging index lags deletions, re-checking in ${formatDuration(options.settleMs ?? 20_000)}.`);
     await sleep(options.settleMs ?? 20_000);
@@ -208,6 +218,7 @@ async function auditOnce(
   lab: Pick<Lab, 'id' | 'leftovers'>,
   where: { readonly account: string; readonly region: string },
   regions: readonly string[],
+  stack: StackSnapshot | undefined,
 ): Promise<Leftover[]> {
   const tagged = await Promise.all(
     regions.map(async (region) => {
@@ -227,7 +238,7 @@ async function auditOnce(
     }),
   );
   const declared = lab.leftovers
-    ? await lab.leftovers({ account: where.account, region: where.region, regions, client: (ctor, region) => session.readOnlyClient(ctor, region ?? where.region) })
+    ? await lab.leftovers({ account: where.account, region: where.region, regions, stack, client: (ctor, region) => session.readOnlyClient(ctor, region ?? where.region) })
     : [];
   const seen = new Set<string>();
   return [...tagged.flat(), ...declared].filter((l) => !seen.has(l.resource) && seen.add(l.resource));

@@ -57,7 +57,13 @@ describe('deleteStack', () => {
     aws.cfn.on(DescribeStacksCommand, { StackName: NAME }).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
     aws.cfn.on(DescribeStacksCommand, { StackName: STACK_ID }).resolvesOnce({ Stacks: [stack('DELETE_IN_PROGRESS')] }).resolves({ Stacks: [stack('DELETE_COMPLETE')] });
     const result = await deleteStack(aws.session, NAME, REGION, recordingIo(), noWait);
-    expect(result).toEqual({ existed: true, attempts: 1, firstAttemptFailures: [], removed: [{ type: 'AWS::Logs::LogGroup', physicalId: '/doplab/cloudwatch-metric-filters/orders-api' }] });
+    expect(result).toEqual({
+      existed: true,
+      attempts: 1,
+      firstAttemptFailures: [],
+      removed: [{ type: 'AWS::Logs::LogGroup', physicalId: '/doplab/cloudwatch-metric-filters/orders-api' }],
+      stack: { outputs: {}, createdAt: new Date('2026-11-23T10:00:00Z') },
+    });
     expect(aws.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input)).toEqual([{ StackName: STACK_ID }]);
   });
 

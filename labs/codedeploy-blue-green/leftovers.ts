@@ -1,0 +1,102 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CodeDeployClient, GetDeploymentConfigCommand, ListDeploymentConfigsCommand } from '@aws-sdk/client-codedeploy';
+import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
+import type { Leftover, LeftoverContext } from '../../lib/lab';
+import { LAB_ID, Outputs, TASK_FAMILY } from './contract';
+
+function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/**
+ * What the tag audit cannot see (the in-stack cleanup should have removed all of it): the learner's alarms on
+ * the lab's target groups or load balancer, ACTIVE revisions of the lab's task family, custom ECS deployment
+ * configurations made while the lab was deployed, and log groups of the lab's functions. The learner's hook
+ * function has a name of their choosing, so it is theirs to delete (README, Clean up).
+ */
+export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
+  return [...(await alarms(ctx)), ...(await taskDefinitions(ctx)), ...(await deploymentConfigs(ctx)), ...(await logGroups(ctx))];
+}
+
+/** Alarms on ALB metrics of the lab's target groups or load balancer; their generated names come from the stack outputs. */
+async function alarms(ctx: LeftoverContext): Promise<Leftover[]> {
+  const outputs = ctx.stack?.outputs;
+  if (!outputs) return [];
+  const groups = [outputs[Outputs.blueTargetGroupFullName], outputs[Outputs.greenTargetGroupFullName]].filter(Boolean);
+  const loadBalancer = outputs[Outputs.loadBalancerFullName];
+  const watchesLab = (alarm: MetricAlarm) =>
+    [alarm, ...(alarm.Metrics ?? []).map((q) => q.MetricStat?.Metric)].some(
+      (m) =>
+        m?.Namespace === 'AWS/ApplicationELB' &&
+        (m.Dimensions ?? []).some((d) => (d.Name === 'TargetGroup' && groups.includes(d.Value ?? '')) || (d.Name === 'LoadBalancer' && d.Value === loadBalancer)),
+    );
+  const found: Leftover[] = [];
+  const cw = ctx.client(CloudWatchClient);
+  let token: string | undefined;
+  do {
+    const page = await cw.send(new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken: token }));
+    for (const a of page.MetricAlarms ?? []) {
+      if (watchesLab(a)) found.push({ resource: a.AlarmArn ?? a.AlarmName ?? '?', region: ctx.region, reason: "alarm on the lab's target groups or load balancer (learner-made, untagged)" });
+    }
+    token = page.NextToken;
+  } while (token);
+  return found;
+}
+
+/** CloudFormation deregisters the stack's own revision, so any ACTIVE revision of the family is the learner's. */
+async function taskDefinitions(ctx: LeftoverContext): Promise<Leftover[]> {
+  const found: Leftover[] = [];
+  const ecs = ctx.client(ECSClient);
+  let token: string | undefined;
+  do {
+    const page = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: TASK_FAMILY, status: 'ACTIVE', nextToken: token }));
+    // familyPrefix also matches longer family names.
+    for (const arn of page.taskDefinitionArns ?? []) {
+      if (arn.split('/').pop()?.replace(/:\d+$/, '') === TASK_FAMILY) found.push({ resource: arn, region: ctx.region, reason: `ACTIVE revision of the lab's task family ${TASK_FAMILY}` });
+    }
+    token = page.nextToken;
+  } while (token);
+  return found;
+}
+
+/**
+ * Custom ECS deployment configurations: CodeDeploy records no owner, so those created since the stack was
+ * (all of them when its creation time is unknown) count.
+ */
+async function deploymentConfigs(ctx: LeftoverContext): Promise<Leftover[]> {
+  const found: Leftover[] = [];
+  const codedeploy = ctx.client(CodeDeployClient);
+  const since = ctx.stack?.createdAt;
+  let token: string | undefined;
+  do {
+    const page = await codedeploy.send(new ListDeploymentConfigsCommand({ nextToken: token }));
+    for (const name of page.deploymentConfigsList ?? []) {
+      if (name.startsWith('CodeDeployDefault.')) continue;
+      const info = (await codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: name }))).deploymentConfigInfo;
+      if (info?.computePlatform !== 'ECS' || (since && info.createTime && info.createTime < since)) continue;
+      found.push({
+        resource: `arn:${partitionOf(ctx.region)}:codedeploy:${ctx.region}:${ctx.account}:deploymentconfig:${name}`,
+        region: ctx.region,
+        reason: 'custom ECS deployment configuration made while the lab was deployed (aws deploy delete-deployment-config)',
+      });
+    }
+    token = page.nextToken;
+  } while (token);
+  return found;
+}
+
+/** The stack gives each function an explicit log group; Lambda would create `/aws/lambda/<function>` implicitly. */
+async function logGroups(ctx: LeftoverContext): Promise<Leftover[]> {
+  const found: Leftover[] = [];
+  const logs = ctx.client(CloudWatchLogsClient);
+  for (const prefix of [`/doplab/${LAB_ID}/`, `/aws/lambda/DopLab-${LAB_ID.slice(0, 18)}`]) {
+    let token: string | undefined;
+    do {
+      const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken: token }));
+      for (const g of page.logGroups ?? []) found.push({ resource: g.arn ?? g.logGroupName ?? '?', region: ctx.region, reason: `log group of the lab (${prefix}*)` });
+      token = page.nextToken;
+    } while (token);
+  }
+  return found;
+}

@@ -1,0 +1,110 @@
+import {
+  ConfigServiceClient,
+  DescribeConfigRulesCommand,
+  DescribeConfigurationRecordersCommand,
+  DescribeDeliveryChannelsCommand,
+  DescribeRemediationConfigurationsCommand,
+} from '@aws-sdk/client-config-service';
+import { IAMClient, ListRolesCommand, ListRoleTagsCommand, type Role } from '@aws-sdk/client-iam';
+import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsErrorName } from '../../lib/aws/errors';
+import { LAB_TAG_KEY } from '../../lib/contract';
+import type { Leftover, LeftoverContext } from '../../lib/lab';
+import { CONFIG_RULE_NAME, DELIVERY_CHANNEL_NAME, LAB_ID, LEARNER_RULE_PREFIX, Outputs, RECORDER_NAME, REMEDIATION } from './contract';
+
+/** DescribeRemediationConfigurations takes at most 25 rule names. */
+const RULES_PER_CALL = 25;
+
+function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/**
+ * What the tag audit cannot see, or what the in-stack cleanup should have removed: the lab's own recorder
+ * and delivery channel (named after the lab; the account's own are never touched), the lab rule and the
+ * learner's `doplab-config-remediation-*` rules with their remediation configurations, automation roles
+ * tagged for the lab (the tagging API does not list IAM roles), and the lab buckets, if still there.
+ */
+export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
+  const cfg = ctx.client(ConfigServiceClient);
+  const found: Leftover[] = [];
+  for (const r of (await cfg.send(new DescribeConfigurationRecordersCommand({}))).ConfigurationRecorders ?? []) {
+    if (r.name === RECORDER_NAME) found.push({ resource: r.arn ?? r.name, region: ctx.region, reason: "the lab's configuration recorder" });
+  }
+  for (const c of (await cfg.send(new DescribeDeliveryChannelsCommand({}))).DeliveryChannels ?? []) {
+    if (c.name === DELIVERY_CHANNEL_NAME) found.push({ resource: c.name, region: ctx.region, reason: "the lab's delivery channel" });
+  }
+  const rules = await labRules(cfg);
+  for (const rule of rules) found.push({ resource: rule.arn, region: ctx.region, reason: `AWS Config rule ${rule.name} (the lab's, or learner-made ${LEARNER_RULE_PREFIX}*)` });
+  const automationRoles = new Set<string>();
+  for (let i = 0; i < rules.length; i += RULES_PER_CALL) {
+    const names = rules.slice(i, i + RULES_PER_CALL).map((r) => r.name);
+    for (const rc of (await cfg.send(new DescribeRemediationConfigurationsCommand({ ConfigRuleNames: names }))).RemediationConfigurations ?? []) {
+      found.push({ resource: rc.Arn ?? `${rc.ConfigRuleName}/${rc.TargetId}`, region: ctx.region, reason: `remediation configuration of rule ${rc.ConfigRuleName}` });
+      const roleArn = rc.Parameters?.[REMEDIATION.roleParameter]?.StaticValue?.Values?.[0];
+      if (roleArn) automationRoles.add(roleArn.split('/').pop() ?? roleArn);
+    }
+  }
+  found.push(...(await labAutomationRoles(ctx, automationRoles)));
+  found.push(...(await labBuckets(ctx)));
+  return found;
+}
+
+async function labRules(cfg: ConfigServiceClient): Promise<{ readonly name: string; readonly arn: string }[]> {
+  const rules = [];
+  let token: string | undefined;
+  do {
+    const page = await cfg.send(new DescribeConfigRulesCommand({ NextToken: token }));
+    for (const r of page.ConfigRules ?? []) {
+      const name = r.ConfigRuleName ?? '';
+      if (name === CONFIG_RULE_NAME || name.startsWith(LEARNER_RULE_PREFIX)) rules.push({ name, arn: r.ConfigRuleArn ?? name });
+    }
+    token = page.NextToken;
+  } while (token);
+  return rules;
+}
+
+function trustsSsm(role: Role): boolean {
+  // ListRoles returns the trust policy URL-encoded.
+  return decodeURIComponent(role.AssumeRolePolicyDocument ?? '').includes(REMEDIATION.servicePrincipal);
+}
+
+/**
+ * Roles tagged doplab:lab=config-remediation that SSM Automation can assume, or that a leftover remediation
+ * names. GetResources does not list IAM roles and ListRoles returns no tags, so each candidate's tags are read.
+ */
+async function labAutomationRoles(ctx: LeftoverContext, named: ReadonlySet<string>): Promise<Leftover[]> {
+  const iam = ctx.client(IAMClient);
+  const candidates: Role[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListRolesCommand({ Marker: marker }));
+    for (const role of page.Roles ?? []) if (named.has(role.RoleName ?? '') || trustsSsm(role)) candidates.push(role);
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  const found: Leftover[] = [];
+  for (const role of candidates) {
+    const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))).Tags ?? [];
+    if (tags.some((t) => t.Key === LAB_TAG_KEY && t.Value === LAB_ID)) {
+      found.push({ resource: role.Arn ?? role.RoleName ?? '?', region: 'global', reason: `automation role tagged ${LAB_TAG_KEY}=${LAB_ID} (IAM roles are not in the tagging API)` });
+    }
+  }
+  return found;
+}
+
+/** The lab buckets named by the stack outputs that still exist, saying whether they still hold object versions. */
+async function labBuckets(ctx: LeftoverContext): Promise<Leftover[]> {
+  const names = (ctx.stack?.outputs[Outputs.targetBucketNames] ?? '').split(',').filter(Boolean);
+  const s3 = ctx.client(S3Client);
+  const found: Leftover[] = [];
+  for (const bucket of names) {
+    try {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
+      const empty = (page.Versions ?? []).length + (page.DeleteMarkers ?? []).length === 0;
+      found.push({ resource: `arn:${partitionOf(ctx.region)}:s3:::${bucket}`, region: ctx.region, reason: empty ? 'lab bucket still exists (empty)' : 'lab bucket still exists and holds object versions' });
+    } catch (error) {
+      if (awsErrorName(error) !== 'NoSuchBucket') throw error;
+    }
+  }
+  return found;
+}
