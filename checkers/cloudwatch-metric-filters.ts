@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { awsErrorName } from '../lib/aws/errors';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
+import { allPages, byName, isoDates, type WithIsoDates } from '../lib/sdk-facts';
 import {
   ALARM_RULES,
   LAB_ID,
@@ -34,9 +35,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Facts
 // ---------------------------------------------------------------------------------------------
-
-/** An SDK shape with its Date fields as ISO strings, so facts stay JSON. */
-export type WithIsoDates<T> = { [K in keyof T]: NonNullable<T[K]> extends Date ? string | undefined : T[K] };
 
 /** A log line sent to TestMetricFilter, with the level it was written at. */
 export interface SampleEvent {
@@ -187,37 +185,6 @@ const factsSchema = schema as unknown as z.ZodType<CloudWatchMetricFiltersFacts>
 // ---------------------------------------------------------------------------------------------
 // Gather
 // ---------------------------------------------------------------------------------------------
-
-/** Follows a paginated read to its end; `stop` ends early once the wanted item was seen. */
-async function allPages<T>(
-  read: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
-  stop: (items: T[]) => boolean = () => false,
-): Promise<T[]> {
-  const items: T[] = [];
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    const page = await read(token);
-    items.push(...(page.items ?? []));
-    token = page.next;
-    if (stop(items) || (token !== undefined && seen.has(token))) break;
-    if (token !== undefined) seen.add(token);
-  } while (token);
-  return items;
-}
-
-/** Orders by code point: the same on every machine, unlike localeCompare. */
-function byName(a: string | undefined, b: string | undefined): number {
-  const x = a ?? '';
-  const y = b ?? '';
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function isoDates<T extends object>(item: T): WithIsoDates<T> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) out[key] = value instanceof Date ? value.toISOString() : value;
-  return out as WithIsoDates<T>;
-}
 
 function onErrorMetric(metric: { Namespace?: string; MetricName?: string } | undefined): boolean {
   return metric?.Namespace === METRIC_NAMESPACE && metric?.MetricName === METRIC_NAME;
@@ -856,7 +823,7 @@ export const checker = defineChecker({
           const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroupName, limit: 50, nextToken: token }));
           return { items: page.logGroups, next: page.nextToken };
         },
-        (items) => items.some((g) => g.logGroupName === logGroupName),
+        { stop: (items) => items.some((g) => g.logGroupName === logGroupName) },
       );
       return groups.find((g) => g.logGroupName === logGroupName) ?? null;
     });

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
+import { byName, jsonified } from '../lib/sdk-facts';
 import { IN_FLIGHT_STATUSES, LAB_ID, Outputs, TASK_FAMILY } from '../labs/codedeploy-blue-green/contract';
 
 // ---------------------------------------------------------------------------------------------
@@ -181,15 +182,10 @@ export const MAX_DEPLOYMENTS = 50;
 // Gather
 // ---------------------------------------------------------------------------------------------
 
-/** An SDK response as the facts keep it: Dates become ISO strings, undefined fields go. */
-function json<T>(value: unknown): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
 async function readDeploymentGroup(codedeploy: CodeDeployClient, applicationName: string, deploymentGroupName: string) {
   try {
     const out = await codedeploy.send(new GetDeploymentGroupCommand({ applicationName, deploymentGroupName }));
-    return out.deploymentGroupInfo ? json<DeploymentGroup>(out.deploymentGroupInfo) : null;
+    return out.deploymentGroupInfo ? jsonified(out.deploymentGroupInfo) : null;
   } catch (error) {
     if (['DeploymentGroupDoesNotExistException', 'ApplicationDoesNotExistException'].includes(awsErrorName(error) ?? '')) return null;
     throw error;
@@ -216,18 +212,11 @@ async function readDeployments(codedeploy: CodeDeployClient, facts: Pick<Facts, 
   const infos = await Promise.all(
     batches.map(async (deploymentIds) => (await codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds }))).deploymentsInfo ?? []),
   );
-  return newestFirst(json<Deployment[]>(infos.flat()));
-}
-
-/** Orders by code point: the same on every machine, unlike localeCompare. */
-function byText(a: string | undefined, b: string | undefined): number {
-  const x = a ?? '';
-  const y = b ?? '';
-  return x < y ? -1 : x > y ? 1 : 0;
+  return newestFirst(jsonified(infos.flat()) as Deployment[]);
 }
 
 function newestFirst(deployments: Deployment[]): Deployment[] {
-  return [...deployments].sort((a, b) => byText(b.createTime, a.createTime) || byText(a.deploymentId, b.deploymentId));
+  return [...deployments].sort((a, b) => byName(b.createTime, a.createTime) || byName(a.deploymentId, b.deploymentId));
 }
 
 /** The learner's deployments, newest first: CodeDeploy's own rollback deployments are not theirs. */
@@ -606,7 +595,7 @@ export const checker = defineChecker({
       if (!name) return Promise.resolve({ ok: true, value: null });
       return readFact(async () => {
         const info = (await codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: name }))).deploymentConfigInfo;
-        return info ? json<DeploymentConfig>(info) : null;
+        return info ? jsonified(info) : null;
       });
     });
     const alarmsRead = groupRead.then((group): Promise<Fact<Alarm[]>> => {
@@ -615,7 +604,7 @@ export const checker = defineChecker({
       if (names.length === 0) return Promise.resolve({ ok: true, value: [] });
       return readFact(async () => {
         const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(0, 100), AlarmTypes: ['MetricAlarm'] }));
-        return json<Alarm[]>(out.MetricAlarms ?? []);
+        return jsonified(out.MetricAlarms ?? []);
       });
     });
     const deploymentsRead = readFact(() => readDeployments(codedeploy, base));
@@ -628,7 +617,7 @@ export const checker = defineChecker({
           new BatchGetDeploymentTargetsCommand({ deploymentId: latest.deploymentId, targetIds: [`${base.clusterName}:${base.serviceName}`] }),
         );
         const target = out.deploymentTargets?.[0]?.ecsTarget;
-        return target ? json<EcsTarget>(target) : null;
+        return target ? jsonified(target) : null;
       });
     });
     const serviceRead = readFact(async () => {
@@ -639,7 +628,7 @@ export const checker = defineChecker({
       const sets = (taskSets ?? []).map(({ id, taskSetArn, status: s, taskDefinition: td, runningCount: r, computedDesiredCount, loadBalancers, scale, stabilityStatus, createdAt }) => ({
         id, taskSetArn, status: s, taskDefinition: td, runningCount: r, computedDesiredCount, loadBalancers, scale, stabilityStatus, createdAt,
       }));
-      return json<Service>({ serviceName, status, taskDefinition, desiredCount, runningCount, taskSets: sets });
+      return jsonified({ serviceName, status, taskDefinition, desiredCount, runningCount, taskSets: sets });
     });
     const rulesRead = readFact(async () => {
       const rules = [];
@@ -649,7 +638,7 @@ export const checker = defineChecker({
         rules.push(...(page.Rules ?? []));
         Marker = page.NextMarker;
       } while (Marker);
-      return json<Rule[]>(rules);
+      return jsonified(rules);
     });
 
     const [deploymentGroup, deploymentConfig, alarms, deployments, deploymentTarget, service, productionRules] = await Promise.all([

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
+import { jsonified, type Jsonified } from '../lib/sdk-facts';
 import {
   DEFAULT_AUTOMATIC_ATTEMPTS,
   LAB_ID,
@@ -25,15 +26,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Facts
 // ---------------------------------------------------------------------------------------------
-
-/** An SDK shape with its Date fields (at any depth) as ISO strings, so facts stay JSON. */
-export type Jsonified<T> = T extends Date
-  ? string
-  : T extends (infer U)[]
-    ? Jsonified<U>[]
-    : T extends object
-      ? { [K in keyof T]: Jsonified<T[K]> }
-      : T;
 
 /** The automation role as GetRole returns it, its trust policy decoded from URL encoding. */
 export interface RoleFacts {
@@ -135,10 +127,6 @@ const factsSchema = schema as unknown as z.ZodType<ConfigRemediationFacts>;
 // ---------------------------------------------------------------------------------------------
 // Gather
 // ---------------------------------------------------------------------------------------------
-
-function jsonified<T>(value: T): Jsonified<T> {
-  return JSON.parse(JSON.stringify(value)) as Jsonified<T>;
-}
 
 /** The S3 ARN of a bucket (S3 ARNs carry neither region nor account). */
 export function bucketArn(bucket: string): string {

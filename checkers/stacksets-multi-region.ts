@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { awsErrorMessage, awsErrorName } from '../lib/aws/errors';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
+import { allPages, byName, isoDates, type WithIsoDates } from '../lib/sdk-facts';
 import {
   BASELINE_LOG_GROUP_NAME,
   LAB_ID,
@@ -27,9 +28,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Facts
 // ---------------------------------------------------------------------------------------------
-
-/** An SDK shape with its Date fields as ISO strings, so facts stay JSON. */
-export type WithIsoDates<T> = { [K in keyof T]: NonNullable<T[K]> extends Date ? string | undefined : T[K] };
 
 /** A StackSet as DescribeStackSet returns it, without its template body. */
 export type StackSetView = Omit<StackSet, 'TemplateBody' | 'StackSetDriftDetectionDetails'> & {
@@ -173,27 +171,6 @@ const factsSchema = schema as unknown as z.ZodType<StackSetsMultiRegionFacts>;
 // Gather
 // ---------------------------------------------------------------------------------------------
 
-/** Follows a paginated read to its end (a repeated token ends it too). */
-async function allPages<T>(read: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>): Promise<T[]> {
-  const items: T[] = [];
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    const page = await read(token);
-    items.push(...(page.items ?? []));
-    token = page.next;
-    if (token !== undefined && seen.has(token)) break;
-    if (token !== undefined) seen.add(token);
-  } while (token);
-  return items;
-}
-
-function isoDates<T extends object>(item: T): WithIsoDates<T> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) out[key] = value instanceof Date ? value.toISOString() : value;
-  return out as WithIsoDates<T>;
-}
-
 /** True when a StackSet uses the lab's administration role or its execution role. */
 export function usesLabRole(set: Pick<StackSet, 'AdministrationRoleARN' | 'ExecutionRoleName'>, adminArn: string, executionName: string): boolean {
   return set.AdministrationRoleARN === adminArn || set.ExecutionRoleName === executionName;
@@ -309,7 +286,7 @@ function rankedLabSets(facts: Facts): StackSetView[] {
     return data.instances.value.filter((i) => i.Account === facts.account && labRegionsOf(facts).includes(i.Region ?? '') && i.Status === 'CURRENT').length;
   };
   return [...sets].sort(
-    (a, b) => bothRoles(b) - bothRoles(a) || current(b) - current(a) || ((a.StackSetName ?? '') < (b.StackSetName ?? '') ? -1 : 1),
+    (a, b) => bothRoles(b) - bothRoles(a) || current(b) - current(a) || byName(a.StackSetName, b.StackSetName),
   );
 }
 
