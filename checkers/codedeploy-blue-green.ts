@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { byName, jsonified } from '../lib/sdk-facts';
+import { allPages, byName, jsonified } from '../lib/sdk-facts';
 import { IN_FLIGHT_STATUSES, LAB_ID, Outputs, TASK_FAMILY } from '../labs/codedeploy-blue-green/contract';
 
 // ---------------------------------------------------------------------------------------------
@@ -193,20 +193,20 @@ async function readDeploymentGroup(codedeploy: CodeDeployClient, applicationName
 }
 
 async function readDeployments(codedeploy: CodeDeployClient, facts: Pick<Facts, 'applicationName' | 'deploymentGroupName' | 'stackCreatedAt'>) {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await codedeploy.send(
-      new ListDeploymentsCommand({
-        applicationName: facts.applicationName,
-        deploymentGroupName: facts.deploymentGroupName,
-        ...(facts.stackCreatedAt ? { createTimeRange: { start: new Date(facts.stackCreatedAt) } } : {}),
-        nextToken,
-      }),
-    );
-    ids.push(...(page.deployments ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken && ids.length < MAX_DEPLOYMENTS);
+  const ids = await allPages(
+    async (nextToken) => {
+      const page = await codedeploy.send(
+        new ListDeploymentsCommand({
+          applicationName: facts.applicationName,
+          deploymentGroupName: facts.deploymentGroupName,
+          ...(facts.stackCreatedAt ? { createTimeRange: { start: new Date(facts.stackCreatedAt) } } : {}),
+          nextToken,
+        }),
+      );
+      return { items: page.deployments, next: page.nextToken };
+    },
+    { stop: (items) => items.length >= MAX_DEPLOYMENTS },
+  );
   const batches: string[][] = [];
   for (let i = 0; i < Math.min(ids.length, MAX_DEPLOYMENTS); i += 25) batches.push(ids.slice(i, Math.min(i + 25, MAX_DEPLOYMENTS)));
   const infos = await Promise.all(

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { jsonified, type Jsonified } from '../lib/sdk-facts';
+import { allPages, jsonified, type Jsonified } from '../lib/sdk-facts';
 import {
   DEFAULT_AUTOMATIC_ATTEMPTS,
   LAB_ID,
@@ -157,9 +157,7 @@ async function readRole(iam: IAMClient, roleName: string): Promise<RoleFacts | n
 }
 
 async function simulate(iam: IAMClient, roleArn: string, buckets: readonly string[]): Promise<SimulationResult[]> {
-  const results: SimulationResult[] = [];
-  let Marker: string | undefined;
-  do {
+  return allPages(async (Marker) => {
     const page = await iam.send(
       new SimulatePrincipalPolicyCommand({
         PolicySourceArn: roleArn,
@@ -168,10 +166,8 @@ async function simulate(iam: IAMClient, roleArn: string, buckets: readonly strin
         Marker,
       }),
     );
-    results.push(...(page.EvaluationResults ?? []));
-    Marker = page.IsTruncated ? page.Marker : undefined;
-  } while (Marker);
-  return results;
+    return { items: page.EvaluationResults, next: page.IsTruncated ? page.Marker : undefined };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,10 +537,8 @@ export const checker = defineChecker({
       return { role, simulation };
     });
     const complianceRead = readFact(async (): Promise<Jsonified<EvaluationResult>[] | null> => {
-      const results: EvaluationResult[] = [];
-      let NextToken: string | undefined;
       try {
-        do {
+        const results = await allPages(async (NextToken) => {
           const page = await cfg.send(
             new GetComplianceDetailsByConfigRuleCommand({
               ConfigRuleName: ruleName,
@@ -553,13 +547,12 @@ export const checker = defineChecker({
               NextToken,
             }),
           );
-          results.push(...(page.EvaluationResults ?? []));
-          NextToken = page.NextToken;
-        } while (NextToken);
+          return { items: page.EvaluationResults, next: page.NextToken };
+        });
+        return jsonified(results);
       } catch (error) {
         return missingRule(null)(error);
       }
-      return jsonified(results);
     });
     const executionsRead = readFact(async () => {
       const page = await cfg
