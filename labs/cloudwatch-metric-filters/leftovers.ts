@@ -1,6 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
+import { allPages } from '../../lib/sdk-facts';
 import { LAB_ID, METRIC_NAMESPACE } from './contract';
 
 /** The lab's alert topic (a fixed name in the stack): learner-made alarms notify it. */
@@ -22,27 +23,25 @@ export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
   const found: Leftover[] = [];
   const cw = ctx.client(CloudWatchClient);
   const topic = topicArn(ctx);
-  let token: string | undefined;
-  do {
+  const alarms = await allPages(async (token) => {
     const page = await cw.send(new DescribeAlarmsCommand({ AlarmTypes: ['CompositeAlarm', 'MetricAlarm'], MaxRecords: 100, NextToken: token }));
-    for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-      const notifies = [a.AlarmActions, a.OKActions, a.InsufficientDataActions].some((arns) => arns?.includes(topic));
-      if (notifies || ('Namespace' in a && watchesLab(a as MetricAlarm))) {
-        found.push({ resource: a.AlarmArn ?? a.AlarmName ?? '?', region: ctx.region, reason: `alarm on the lab's topic or namespace ${METRIC_NAMESPACE} (learner-made, untagged)` });
-      }
+    return { items: [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])], next: page.NextToken };
+  });
+  for (const a of alarms) {
+    const notifies = [a.AlarmActions, a.OKActions, a.InsufficientDataActions].some((arns) => arns?.includes(topic));
+    if (notifies || ('Namespace' in a && watchesLab(a as MetricAlarm))) {
+      found.push({ resource: a.AlarmArn ?? a.AlarmName ?? '?', region: ctx.region, reason: `alarm on the lab's topic or namespace ${METRIC_NAMESPACE} (learner-made, untagged)` });
     }
-    token = page.NextToken;
-  } while (token);
+  }
   const logs = ctx.client(CloudWatchLogsClient);
   for (const prefix of [`/doplab/${LAB_ID}/`, `/aws/lambda/DopLab-${LAB_ID.slice(0, 18)}`]) {
-    let next: string | undefined;
-    do {
-      const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken: next }));
-      for (const g of page.logGroups ?? []) {
-        found.push({ resource: g.arn ?? g.logGroupName ?? '?', region: ctx.region, reason: `log group of the lab's functions (${prefix}*)` });
-      }
-      next = page.nextToken;
-    } while (next);
+    const groups = await allPages(async (nextToken) => {
+      const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken }));
+      return { items: page.logGroups, next: page.nextToken };
+    });
+    for (const g of groups) {
+      found.push({ resource: g.arn ?? g.logGroupName ?? '?', region: ctx.region, reason: `log group of the lab's functions (${prefix}*)` });
+    }
   }
   return found;
 }

@@ -3,11 +3,8 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { CodeDeployClient, GetDeploymentConfigCommand, ListDeploymentConfigsCommand } from '@aws-sdk/client-codedeploy';
 import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
+import { allPages, partitionOf } from '../../lib/sdk-facts';
 import { LAB_ID, Outputs, TASK_FAMILY } from './contract';
-
-function partitionOf(region: string): string {
-  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-}
 
 /**
  * What the tag audit cannot see (the in-stack cleanup should have removed all of it): the learner's alarms on
@@ -31,33 +28,27 @@ async function alarms(ctx: LeftoverContext): Promise<Leftover[]> {
         m?.Namespace === 'AWS/ApplicationELB' &&
         (m.Dimensions ?? []).some((d) => (d.Name === 'TargetGroup' && groups.includes(d.Value ?? '')) || (d.Name === 'LoadBalancer' && d.Value === loadBalancer)),
     );
-  const found: Leftover[] = [];
   const cw = ctx.client(CloudWatchClient);
-  let token: string | undefined;
-  do {
+  const metricAlarms = await allPages(async (token) => {
     const page = await cw.send(new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken: token }));
-    for (const a of page.MetricAlarms ?? []) {
-      if (watchesLab(a)) found.push({ resource: a.AlarmArn ?? a.AlarmName ?? '?', region: ctx.region, reason: "alarm on the lab's target groups or load balancer (learner-made, untagged)" });
-    }
-    token = page.NextToken;
-  } while (token);
-  return found;
+    return { items: page.MetricAlarms, next: page.NextToken };
+  });
+  return metricAlarms
+    .filter(watchesLab)
+    .map((a) => ({ resource: a.AlarmArn ?? a.AlarmName ?? '?', region: ctx.region, reason: "alarm on the lab's target groups or load balancer (learner-made, untagged)" }));
 }
 
 /** CloudFormation deregisters the stack's own revision, so any ACTIVE revision of the family is the learner's. */
 async function taskDefinitions(ctx: LeftoverContext): Promise<Leftover[]> {
-  const found: Leftover[] = [];
   const ecs = ctx.client(ECSClient);
-  let token: string | undefined;
-  do {
-    const page = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: TASK_FAMILY, status: 'ACTIVE', nextToken: token }));
-    // familyPrefix also matches longer family names.
-    for (const arn of page.taskDefinitionArns ?? []) {
-      if (arn.split('/').pop()?.replace(/:\d+$/, '') === TASK_FAMILY) found.push({ resource: arn, region: ctx.region, reason: `ACTIVE revision of the lab's task family ${TASK_FAMILY}` });
-    }
-    token = page.nextToken;
-  } while (token);
-  return found;
+  const arns = await allPages(async (nextToken) => {
+    const page = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: TASK_FAMILY, status: 'ACTIVE', nextToken }));
+    return { items: page.taskDefinitionArns, next: page.nextToken };
+  });
+  // familyPrefix also matches longer family names.
+  return arns
+    .filter((arn) => arn.split('/').pop()?.replace(/:\d+$/, '') === TASK_FAMILY)
+    .map((arn) => ({ resource: arn, region: ctx.region, reason: `ACTIVE revision of the lab's task family ${TASK_FAMILY}` }));
 }
 
 /**
@@ -68,21 +59,20 @@ async function deploymentConfigs(ctx: LeftoverContext): Promise<Leftover[]> {
   const found: Leftover[] = [];
   const codedeploy = ctx.client(CodeDeployClient);
   const since = ctx.stack?.createdAt;
-  let token: string | undefined;
-  do {
-    const page = await codedeploy.send(new ListDeploymentConfigsCommand({ nextToken: token }));
-    for (const name of page.deploymentConfigsList ?? []) {
-      if (name.startsWith('CodeDeployDefault.')) continue;
-      const info = (await codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: name }))).deploymentConfigInfo;
-      if (info?.computePlatform !== 'ECS' || (since && info.createTime && info.createTime < since)) continue;
-      found.push({
-        resource: `arn:${partitionOf(ctx.region)}:codedeploy:${ctx.region}:${ctx.account}:deploymentconfig:${name}`,
-        region: ctx.region,
-        reason: 'custom ECS deployment configuration made while the lab was deployed (aws deploy delete-deployment-config)',
-      });
-    }
-    token = page.nextToken;
-  } while (token);
+  const names = await allPages(async (nextToken) => {
+    const page = await codedeploy.send(new ListDeploymentConfigsCommand({ nextToken }));
+    return { items: page.deploymentConfigsList, next: page.nextToken };
+  });
+  for (const name of names) {
+    if (name.startsWith('CodeDeployDefault.')) continue;
+    const info = (await codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: name }))).deploymentConfigInfo;
+    if (info?.computePlatform !== 'ECS' || (since && info.createTime && info.createTime < since)) continue;
+    found.push({
+      resource: `arn:${partitionOf(ctx.region)}:codedeploy:${ctx.region}:${ctx.account}:deploymentconfig:${name}`,
+      region: ctx.region,
+      reason: 'custom ECS deployment configuration made while the lab was deployed (aws deploy delete-deployment-config)',
+    });
+  }
   return found;
 }
 
@@ -91,12 +81,11 @@ async function logGroups(ctx: LeftoverContext): Promise<Leftover[]> {
   const found: Leftover[] = [];
   const logs = ctx.client(CloudWatchLogsClient);
   for (const prefix of [`/doplab/${LAB_ID}/`, `/aws/lambda/DopLab-${LAB_ID.slice(0, 18)}`]) {
-    let token: string | undefined;
-    do {
-      const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken: token }));
-      for (const g of page.logGroups ?? []) found.push({ resource: g.arn ?? g.logGroupName ?? '?', region: ctx.region, reason: `log group of the lab (${prefix}*)` });
-      token = page.nextToken;
-    } while (token);
+    const groups = await allPages(async (nextToken) => {
+      const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, nextToken }));
+      return { items: page.logGroups, next: page.nextToken };
+    });
+    for (const g of groups) found.push({ resource: g.arn ?? g.logGroupName ?? '?', region: ctx.region, reason: `log group of the lab (${prefix}*)` });
   }
   return found;
 }

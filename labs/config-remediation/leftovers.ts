@@ -10,14 +10,11 @@ import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName } from '../../lib/aws/errors';
 import { LAB_TAG_KEY } from '../../lib/contract';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
+import { allPages, partitionOf } from '../../lib/sdk-facts';
 import { CONFIG_RULE_NAME, DELIVERY_CHANNEL_NAME, LAB_ID, LEARNER_RULE_PREFIX, Outputs, RECORDER_NAME, REMEDIATION } from './contract';
 
 /** DescribeRemediationConfigurations takes at most 25 rule names. */
 const RULES_PER_CALL = 25;
-
-function partitionOf(region: string): string {
-  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-}
 
 /**
  * What the tag audit cannot see, or what the in-stack cleanup should have removed: the lab's own recorder
@@ -51,16 +48,15 @@ export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
 }
 
 async function labRules(cfg: ConfigServiceClient): Promise<{ readonly name: string; readonly arn: string }[]> {
+  const all = await allPages(async (NextToken) => {
+    const page = await cfg.send(new DescribeConfigRulesCommand({ NextToken }));
+    return { items: page.ConfigRules, next: page.NextToken };
+  });
   const rules = [];
-  let token: string | undefined;
-  do {
-    const page = await cfg.send(new DescribeConfigRulesCommand({ NextToken: token }));
-    for (const r of page.ConfigRules ?? []) {
-      const name = r.ConfigRuleName ?? '';
-      if (name === CONFIG_RULE_NAME || name.startsWith(LEARNER_RULE_PREFIX)) rules.push({ name, arn: r.ConfigRuleArn ?? name });
-    }
-    token = page.NextToken;
-  } while (token);
+  for (const r of all) {
+    const name = r.ConfigRuleName ?? '';
+    if (name === CONFIG_RULE_NAME || name.startsWith(LEARNER_RULE_PREFIX)) rules.push({ name, arn: r.ConfigRuleArn ?? name });
+  }
   return rules;
 }
 
@@ -75,13 +71,11 @@ function trustsSsm(role: Role): boolean {
  */
 async function labAutomationRoles(ctx: LeftoverContext, named: ReadonlySet<string>): Promise<Leftover[]> {
   const iam = ctx.client(IAMClient);
-  const candidates: Role[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(new ListRolesCommand({ Marker: marker }));
-    for (const role of page.Roles ?? []) if (named.has(role.RoleName ?? '') || trustsSsm(role)) candidates.push(role);
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  const roles = await allPages(async (Marker) => {
+    const page = await iam.send(new ListRolesCommand({ Marker }));
+    return { items: page.Roles, next: page.IsTruncated ? page.Marker : undefined };
+  });
+  const candidates = roles.filter((role) => named.has(role.RoleName ?? '') || trustsSsm(role));
   const found: Leftover[] = [];
   for (const role of candidates) {
     const tags = (await iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))).Tags ?? [];
