@@ -1,4 +1,4 @@
-// SDK helpers shared by checkers, leftover audits and solutions: plain SDK types only (never aws-cdk-lib).
+// SDK helpers shared by checkers and leftover audits: plain TypeScript, no imports (never aws-cdk-lib or constructs).
 
 /** An SDK shape with its top-level Date fields as ISO strings, so facts stay JSON. */
 export type WithIsoDates<T> = { [K in keyof T]: NonNullable<T[K]> extends Date ? string | undefined : T[K] };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { allPages, byName, isoDates, jsonified, partitionOf, type Page } from '../../lib/sdk-facts';
 
 /** A paginated read over fixed pages, recording the tokens it was asked for. */
@@ -97,5 +99,13 @@ describe('partitionOf', () => {
     expect(partitionOf('eu-west-1')).toBe('aws');
     expect(partitionOf('cn-north-1')).toBe('aws-cn');
     expect(partitionOf('us-gov-west-1')).toBe('aws-us-gov');
+  });
+});
+
+describe('lib/sdk-facts', () => {
+  it('imports neither aws-cdk-lib nor constructs, so checkers may use it', () => {
+    const source = readFileSync(join(__dirname, '../../lib/sdk-facts.ts'), 'utf8');
+    const imported = [...source.matchAll(/from '([^']+)'|require\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]);
+    expect(imported.filter((name) => /^(aws-cdk-lib|constructs)(\/|$)/.test(name))).toEqual([]);
   });
 });
