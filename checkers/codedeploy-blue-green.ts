@@ -631,13 +631,10 @@ export const checker = defineChecker({
       return jsonified({ serviceName, status, taskDefinition, desiredCount, runningCount, taskSets: sets });
     });
     const rulesRead = readFact(async () => {
-      const rules = [];
-      let Marker: string | undefined;
-      do {
+      const rules = await allPages(async (Marker) => {
         const page = await elbv2.send(new DescribeRulesCommand({ ListenerArn: base.productionListenerArn, Marker }));
-        rules.push(...(page.Rules ?? []));
-        Marker = page.NextMarker;
-      } while (Marker);
+        return { items: page.Rules, next: page.NextMarker };
+      });
       return jsonified(rules);
     });
 
