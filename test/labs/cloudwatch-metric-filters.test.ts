@@ -12,7 +12,7 @@ import {
   Outputs,
   SAMPLE_EVENTS,
 } from '../../labs/cloudwatch-metric-filters/contract';
-import { addLabStack, CloudWatchMetricFiltersStack } from '../../labs/cloudwatch-metric-filters/stack';
+import { addLabStack } from '../../labs/cloudwatch-metric-filters/stack';
 import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
 
 type Log = (...args: unknown[]) => void;
@@ -30,20 +30,14 @@ const runtime = require('../../lib/cdk/cleanup-runtime.js') as {
  
 
 describe('cloudwatch-metric-filters stack', () => {
-  let app: App;
-  let stack: CloudWatchMetricFiltersStack;
   let template: Template;
   let json: CfnTemplate & {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
     Outputs?: Record<string, unknown>;
-    Parameters?: Record<string, unknown>;
-    Rules?: Record<string, unknown>;
   };
 
   beforeAll(() => {
-    app = new App();
-    stack = addLabStack(app);
-    template = Template.fromStack(stack);
+    template = Template.fromStack(addLabStack(new App()));
     json = template.toJSON() as typeof json;
   });
 

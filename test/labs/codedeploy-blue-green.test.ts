@@ -21,7 +21,7 @@ import {
   WEB_IMAGE,
   WEB_LOG_GROUP_NAME,
 } from '../../labs/codedeploy-blue-green/contract';
-import { addLabStack, CodeDeployBlueGreenStack } from '../../labs/codedeploy-blue-green/stack';
+import { addLabStack } from '../../labs/codedeploy-blue-green/stack';
 import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
 import { awsError } from '../support/mocked-session';
 
@@ -34,20 +34,14 @@ const runtime = require('../../lib/cdk/cleanup-runtime.js') as {
 };
 
 describe('codedeploy-blue-green stack', () => {
-  let app: App;
-  let stack: CodeDeployBlueGreenStack;
   let template: Template;
   let json: CfnTemplate & {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
     Outputs?: Record<string, unknown>;
-    Parameters?: Record<string, unknown>;
-    Rules?: Record<string, unknown>;
   };
 
   beforeAll(() => {
-    app = new App();
-    stack = addLabStack(app);
-    template = Template.fromStack(stack);
+    template = Template.fromStack(addLabStack(new App()));
     json = template.toJSON() as typeof json;
   });
 

@@ -35,7 +35,7 @@ import {
   defaultSecondRegion,
 } from '../../labs/stacksets-multi-region/contract';
 import { lab } from '../../labs/stacksets-multi-region/lab';
-import { addLabStack, CLEANUP_POLL_SECONDS, CLEANUP_TIMEOUT, StackSetsMultiRegionStack } from '../../labs/stacksets-multi-region/stack';
+import { addLabStack, CLEANUP_POLL_SECONDS, CLEANUP_TIMEOUT } from '../../labs/stacksets-multi-region/stack';
 import { awsError } from '../support/mocked-session';
 import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
 import { validateBuiltin } from '../support/lab-synth';
@@ -56,15 +56,11 @@ const runtime = require('../../lib/cdk/cleanup-runtime.js') as {
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
 describe('stacksets-multi-region stack', () => {
-  let app: App;
-  let stack: StackSetsMultiRegionStack;
   let template: Template;
-  let json: CfnTemplate & { Resources: Resources; Outputs?: Record<string, unknown>; Parameters?: Record<string, unknown>; Rules?: Record<string, unknown>; Conditions?: Record<string, unknown> };
+  let json: CfnTemplate & { Resources: Resources; Outputs?: Record<string, unknown>; Conditions?: Record<string, unknown> };
 
   beforeAll(() => {
-    app = new App();
-    stack = addLabStack(app);
-    template = Template.fromStack(stack);
+    template = Template.fromStack(addLabStack(new App()));
     json = template.toJSON() as typeof json;
   });
 
