@@ -120,6 +120,8 @@ export interface Lab<O extends OutputKeys = OutputKeys, F = unknown> {
    * a DoplabError saying what to do) or decide stack context (e.g. reuse an existing AWS Config recorder).
    */
   readonly preflight?: (ctx: PreflightContext) => Promise<PreflightResult>;
+  /** Every CDK context the stack can be deployed with (what `preflight` chooses between); tests synthesize each. @default [{}] */
+  readonly stackContexts?: readonly Readonly<Record<string, string>>[];
   readonly loadSolution: () => Promise<Solution<O>>;
   /**
    * The lab's known implicit leftovers, looked for by `destroy` after the stack is gone, with read-only

@@ -135,6 +135,8 @@ export const lab = defineLab({
   },
   checker,
   preflight,
+  // No context is what plain `cdk deploy` gets, and the same stack as preflight's "false".
+  stackContexts: [{}, { [CONTEXT_CREATE_RECORDER]: 'true' }],
   // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
   loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
   leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),

@@ -1,6 +1,3 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
@@ -11,6 +8,7 @@ import { addBaseStack } from '../../../lib/cdk/base-stack';
 import { DopLabStack } from '../../../lib/cdk/lab-stack';
 import { costGate, type CfnTemplate } from '../../../lib/cost-gate';
 import { addLabStack } from '../../../labs/cloudwatch-metric-filters/stack';
+import { validateBuiltin } from '../../support/lab-synth';
 
 const EXPIRES = '2026-11-23T17:00:00.000Z';
 
@@ -107,45 +105,23 @@ describe('expiry schedule', () => {
 });
 
 describe('aws-cdk-lib CloudFormation validation of the expiry schedule and DopLab-Base', () => {
-  let outdir: string;
-  const saved = process.env.CDK_VALIDATION;
-  beforeEach(() => {
-    outdir = mkdtempSync(join(tmpdir(), 'doplab-validate-'));
-    process.env.CDK_VALIDATION = 'true';
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = saved;
-    rmSync(outdir, { recursive: true, force: true });
+  const context = { [EXPIRES_AT_CONTEXT]: EXPIRES };
+
+  it('finds no error or warning (an unknown property such as ActionAfterCompletion would be one)', async () => {
+    const result = await validateBuiltin((strict) => {
+      addLabStack(strict);
+      addBaseStack(strict);
+    }, context);
+    expect(result).toEqual({ violations: [], stderr: [] });
   });
 
-  it('finds no error or warning (an unknown property such as ActionAfterCompletion would be one)', () => {
-    const strict = new App({ outdir, builtinCloudFormationValidation: true, context: { '@aws-cdk/core:validateAgainstDefaultRules': true, [EXPIRES_AT_CONTEXT]: EXPIRES } });
-    addLabStack(strict);
-    addBaseStack(strict);
-    const stderr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const assembly = strict.synth();
-      const reportFile = join(assembly.directory, 'validation-report.json');
-      expect(existsSync(reportFile)).toBe(true);
-      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { pluginReports: { violations: unknown[] }[] };
-      expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
-      expect(stderr).not.toHaveBeenCalled();
-    } finally {
-      stderr.mockRestore();
-    }
-  });
-
-  it('rejects ActionAfterCompletion, which the Scheduler API has but AWS::Scheduler::Schedule does not (control)', () => {
-    const strict = new App({ outdir, builtinCloudFormationValidation: true, context: { '@aws-cdk/core:validateAgainstDefaultRules': true, [EXPIRES_AT_CONTEXT]: EXPIRES } });
-    const stack = addLabStack(strict);
-    const schedule = stack.node.findAll().find((c): c is CfnSchedule => c instanceof CfnSchedule);
-    schedule?.addPropertyOverride('ActionAfterCompletion', 'DELETE');
-    const stderr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      expect(() => strict.synth()).toThrow(/ActionAfterCompletion/);
-    } finally {
-      stderr.mockRestore();
-    }
+  it('rejects ActionAfterCompletion, which the Scheduler API has but AWS::Scheduler::Schedule does not (control)', async () => {
+    await expect(
+      validateBuiltin((strict) => {
+        const stack = addLabStack(strict);
+        const schedule = stack.node.findAll().find((c): c is CfnSchedule => c instanceof CfnSchedule);
+        schedule?.addPropertyOverride('ActionAfterCompletion', 'DELETE');
+      }, context),
+    ).rejects.toThrow(/ActionAfterCompletion/);
   });
 });
