@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { checker } from '../../checkers/cloudwatch-metric-filters';
 import { defineLab } from '../../lib/lab';
+
+type CheckerModule = typeof import('../../checkers/cloudwatch-metric-filters');
 
 export const lab = defineLab({
   id: 'cloudwatch-metric-filters',
@@ -47,7 +48,10 @@ export const lab = defineLab({
     starting: join(__dirname, 'facts', 'starting.json'),
     solved: join(__dirname, 'facts', 'solved.json'),
   },
-  checker,
+  // Loaded on first use (a typed require): `list` and `show` load no SDK client.
+  get checker(): CheckerModule['checker'] {
+    return (require('../../checkers/cloudwatch-metric-filters') as CheckerModule).checker;
+  },
   // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
   loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
   loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { checker } from '../../checkers/stacksets-multi-region';
 import { defineLab } from '../../lib/lab';
+
+type CheckerModule = typeof import('../../checkers/stacksets-multi-region');
 import { secondRegionOf } from './contract';
 
 export const lab = defineLab({
@@ -35,7 +36,10 @@ export const lab = defineLab({
     starting: join(__dirname, 'facts', 'starting.json'),
     solved: join(__dirname, 'facts', 'solved.json'),
   },
-  checker,
+  // Loaded on first use (a typed require): `list` and `show` load no SDK client.
+  get checker(): CheckerModule['checker'] {
+    return (require('../../checkers/stacksets-multi-region') as CheckerModule).checker;
+  },
   // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
   loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
   leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),

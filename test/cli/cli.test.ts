@@ -202,6 +202,38 @@ describe('start-up cost', () => {
   });
 });
 
+/** Runs the CLI in-process and reports which AWS SDK client packages it loaded. */
+function sdkClientsLoadedBy(args: readonly string[]): { code: number; clients: string[] } {
+  const script = `
+    require('tsx/cjs/api').register();
+    const { main } = require('./lib/cli.ts');
+    main(['node', 'doplab', ...${JSON.stringify(args)}]).then((code) => {
+      const clients = new Set();
+      for (const k of Object.keys(require.cache)) {
+        const m = /node_modules[\\/]@aws-sdk[\\/](client-[a-z0-9-]+)[\\/]/.exec(k);
+        if (m) clients.add(m[1]);
+      }
+      process.stderr.write(JSON.stringify({ code, clients: [...clients].sort() }));
+    });`;
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, env: isolatedEnv(), encoding: 'utf8' });
+  return JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}');
+}
+
+describe('start-up cost as labs are added', () => {
+  it('loads no AWS SDK client for list and show', () => {
+    expect(sdkClientsLoadedBy(['list', '--json'])).toEqual({ code: 0, clients: [] });
+    expect(sdkClientsLoadedBy(['show', LAB])).toEqual({ code: 0, clients: [] });
+  });
+
+  it("loads only the checked lab's SDK clients for check --facts", () => {
+    expect(sdkClientsLoadedBy(['check', LAB, '--facts', SOLVED, '--json'])).toEqual({
+      code: 0,
+      clients: ['client-cloudformation', 'client-cloudwatch', 'client-cloudwatch-logs', 'client-sts'],
+    });
+  });
+});
+
 describe('doplab synth', () => {
   it('prints only the template on stdout (toolkit messages go to stderr)', () => {
     const run = doplab(['synth', LAB]);

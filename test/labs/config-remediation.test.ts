@@ -38,7 +38,7 @@ import {
   RECORDER_NAME,
   SCOPE_TAG,
 } from '../../labs/config-remediation/contract';
-import { preflight, recordsType } from '../../labs/config-remediation/lab';
+import { preflight, recordsType } from '../../labs/config-remediation/preflight';
 import { addLabStack } from '../../labs/config-remediation/stack';
 import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
 import { MockedSession, awsError } from '../support/mocked-session';
