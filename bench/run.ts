@@ -3,8 +3,8 @@
 // (b) A live check against the local fake AWS endpoint with injected per-call latency: API calls per
 //     check, the sequential round trips on the critical path, and wall time against latency × path.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checker } from '../checkers/cloudwatch-metric-filters';
@@ -28,6 +28,8 @@ const EXPECTED_CRITICAL_PATH = ['GetCallerIdentity', 'DescribeStacks', 'Describe
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_REGION: 'eu-west-1' };
 
+const BENCH_HOME = mkdtempSync(join(tmpdir(), 'doplab-bench-home-'));
+
 /** No profile, no real credentials, no metadata service: nothing can reach real AWS. */
 function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -38,6 +40,8 @@ function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     AWS_CONFIG_FILE: '/nonexistent/doplab-bench/config',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/doplab-bench/credentials',
     AWS_EC2_METADATA_DISABLED: 'true',
+    // doplab's state (~/.doplab: passed checks) goes to a throwaway directory, never the user's.
+    DOPLAB_HOME: BENCH_HOME,
     ...extra,
   };
 }

@@ -55,7 +55,7 @@ describe('doplab deploy', () => {
 
   it('refuses an unlisted account without a terminal: exit 3, no toolkit, and only read calls sent', async () => {
     const toolkit = fakeToolkit();
-    const error = await deployLab(realLab, {}, recordingIo(), {}, { session: aws.session, asker: fakeAsker(false), env: {}, toolkit: toolkit.factory }).catch((e: unknown) => e);
+    const error = await deployLab(realLab, {}, recordingIo(), {}, { session: aws.session, asker: fakeAsker(false), env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, toolkit: toolkit.factory }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DoplabError);
     expect((error as DoplabError).code).toBe('NOT_SANDBOX');
     expect(exitCodeFor(error)).toBe(3);
@@ -67,7 +67,7 @@ describe('doplab deploy', () => {
 
   it('proceeds with --yes in an unlisted account', async () => {
     const toolkit = fakeToolkit();
-    await expect(deployLab(realLab, {}, recordingIo(), { yes: true }, { session: aws.session, asker: fakeAsker(false), env: {}, toolkit: toolkit.factory, now: () => NOW })).resolves.toBe(0);
+    await expect(deployLab(realLab, {}, recordingIo(), { yes: true }, { session: aws.session, asker: fakeAsker(false), env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, toolkit: toolkit.factory, now: () => NOW })).resolves.toBe(0);
     expect(toolkit.deployed.map((d) => d.stack)).toEqual(['DopLab-Base', 'DopLab-cloudwatch-metric-filters']);
   });
 

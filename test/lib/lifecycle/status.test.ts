@@ -95,7 +95,7 @@ describe('doplab status', () => {
   it('prints a table with the cost so far', async () => {
     aws.cfn.on(DescribeStacksCommand).resolves({ Stacks: [labStack()] });
     const io = recordingIo();
-    await statusCommand({}, io, {}, { session: aws.session, now: () => NOW, env: {}, labs: [realLab] });
+    await statusCommand({}, io, {}, { session: aws.session, now: () => NOW, env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, labs: [realLab] });
     expect(io.outText()).toMatch(/cloudwatch-metric-filters\s+eu-west-1\s+CREATE_COMPLETE\s+2h 00m\s+2h 00m\s+\$0\.0013\s+not yet/);
     expect(io.outText()).toContain('Estimated cost so far: $0.0013');
   });
@@ -107,7 +107,7 @@ describe('doplab status', () => {
       return { Stacks: [labStack()] };
     });
     const io = recordingIo();
-    await statusCommand({}, io, { json: true, allRegions: true }, { session: aws.session, now: () => NOW, env: {}, labs: [realLab] });
+    await statusCommand({}, io, { json: true, allRegions: true }, { session: aws.session, now: () => NOW, env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, labs: [realLab] });
     const out = JSON.parse(io.outText());
     expect(out.regions).toEqual(['eu-west-1', 'me-south-1']);
     expect(out.labs).toHaveLength(1);

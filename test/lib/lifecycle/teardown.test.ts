@@ -221,7 +221,7 @@ describe('doplab destroy', () => {
 
   it('sends no DeleteStack when the guard refuses', async () => {
     aws.cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
-    const error = await destroyLab(realLab, {}, recordingIo(), {}, { ...deps(), env: {} }).catch((e: unknown) => e);
+    const error = await destroyLab(realLab, {}, recordingIo(), {}, { ...deps(), env: { DOPLAB_HOME: process.env.DOPLAB_HOME } }).catch((e: unknown) => e);
     expect((error as DoplabError).code).toBe('NOT_SANDBOX');
     expect(actionsSent(aws).sort()).toEqual(['iam:ListAccountAliases', 'sts:GetCallerIdentity']);
   });
