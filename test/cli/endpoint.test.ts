@@ -1,6 +1,5 @@
 // `doplab check` end to end: the real CLI process against a local AWS endpoint (test/support/fake-aws),
 // so the SDK's signing, wire protocols, retries and error parsing all run, offline.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,32 +8,13 @@ import { isReadOnlyAction } from '../../lib/aws/clients';
 import type { LabResult } from '../../lib/checker';
 import { checkerActions } from '../../lib/engine';
 import { FakeAws, fakeStateFromFacts, type FakeAwsOptions, type FakeAwsState } from '../support/fake-aws';
-import { LAB, ROOT, SOLVED, STARTING, hasStackTrace, isolatedEnv, type Run } from './helpers';
+import { LAB, SOLVED, STARTING, doplabAsync, hasStackTrace, isolatedEnv, type Run } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'doplab-endpoint-'));
 
 /** Fake static credentials: the SDK signs with them, the fake endpoint ignores the signature. */
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_REGION: 'eu-west-1' };
 
-/**
- * Runs `node bin/doplab.js` without blocking: the fake endpoint lives in this process, so a
- * spawnSync would leave it unable to answer.
- */
-function doplabAsync(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'doplab.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 /** The two ways a user points doplab at another endpoint. */
 const ENDPOINT_MODES: [string, (url: string) => { args: string[]; env: Record<string, string> }][] = [

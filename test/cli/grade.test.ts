@@ -1,5 +1,4 @@
 // `doplab grade` and `doplab grader-role` as users run them, and gradeCommand's exit codes on a simulated class.
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,7 +9,7 @@ import { graderActions } from '../../lib/grade/grader-role';
 import type { Io } from '../../lib/io';
 import { LABS } from '../../labs';
 import { FACTS, SimulatedClass, type SimulatedAccount } from '../support/simulated-class';
-import { ROOT, hasStackTrace, isolatedEnv, type Run } from './helpers';
+import { doplabAsync, hasStackTrace, isolatedEnv } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'doplab-cli-grade-'));
 
@@ -20,21 +19,6 @@ function file(name: string, text: string): string {
   return path;
 }
 
-function doplabAsync(args: readonly string[], env: NodeJS.ProcessEnv = isolatedEnv()): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'doplab.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 describe('doplab grade (spawned)', () => {
   let server: Server;

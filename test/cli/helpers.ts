@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -39,4 +39,26 @@ export function doplab(args: readonly string[], env: NodeJS.ProcessEnv = isolate
 /** True when output shows a JavaScript stack trace. */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+\(.+:\d+:\d+\)$/m.test(text);
+}
+
+/**
+ * Runs `node bin/doplab.js` without blocking, for tests whose fake endpoint lives in this process (a
+ * spawnSync would leave it unable to answer). stdin is an already-closed pipe: never a terminal, so
+ * nobody can confirm a prompt.
+ */
+export function doplabAsync(args: readonly string[], env: NodeJS.ProcessEnv = isolatedEnv()): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'doplab.js'), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end();
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }

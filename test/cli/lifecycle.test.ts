@@ -1,11 +1,11 @@
+import { spawn } from 'node:child_process';
 // deploy / solve / destroy / status end to end: the real CLI process against a canned local endpoint, no TTY.
 // The sandbox guard must refuse an unlisted account before any call that changes anything is sent.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callerIdentity, queryResponse, queryError, CLOUDFORMATION_NS, startFakeAwsEndpoint, type FakeAwsEndpoint } from '../support/canned-endpoint';
-import { LAB, ROOT, doplab, hasStackTrace, isolatedEnv, type Run } from './helpers';
+import { LAB, ROOT, doplab, hasStackTrace, isolatedEnv, doplabAsync } from './helpers';
 
 const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const ACCOUNT = '111122223333';
@@ -18,22 +18,6 @@ const JSON_ANSWERS: Record<string, object> = {
   'Logs_20140328.DescribeLogGroups': { logGroups: [] },
 };
 
-function doplabAsync(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // stdin is a pipe, not a terminal: nobody can confirm.
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'doplab.js'), ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 describe('lifecycle commands against a local endpoint', () => {
   let endpoint: FakeAwsEndpoint;
