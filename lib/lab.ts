@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Checker, TaskStatement } from './checker';
 import type { OutputKeys } from './contract';
 
@@ -130,8 +132,70 @@ export interface Lab<O extends OutputKeys = OutputKeys, F = unknown> {
   readonly leftovers?: (ctx: LeftoverContext) => Promise<readonly Leftover[]>;
 }
 
-/** Declares a lab with its types inferred; a plain identity function. */
-export function defineLab<O extends OutputKeys, F>(lab: Lab<O, F>): Lab<O, F> {
+/** What a lab's `lab.ts` declares: its data only. Its files are found by convention (see `defineLab`). */
+export type LabData = Omit<Lab, 'instructions' | 'examples' | 'checker' | 'loadStack' | 'loadSolution' | 'preflight' | 'leftovers'>;
+
+/** The repository (or installed package) root: `lib/`'s parent. */
+const ROOT = join(__dirname, '..');
+
+/** Where a lab's parts live, by convention, given its id. */
+export function labPaths(id: string) {
+  const dir = join(ROOT, 'labs', id);
+  return {
+    dir,
+    instructions: join(dir, 'README.md'),
+    examples: { starting: join(dir, 'facts', 'starting.json'), solved: join(dir, 'facts', 'solved.json') },
+    checker: join(ROOT, 'checkers', id),
+    stack: join(dir, 'stack'),
+    solution: join(dir, 'solution'),
+    leftovers: join(dir, 'leftovers'),
+    preflight: join(dir, 'preflight'),
+  } as const;
+}
+
+/** `require` of a lab part, with a message that names the lab, the part and the file it expected. */
+function loadPart<M>(id: string, part: string, path: string, exported: string): M {
+  let module: Record<string, unknown>;
+  try {
+    module = require(path) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(path)) {
+      throw new Error(`Lab ${id} has no ${part}: expected ${path}.ts exporting ${exported}.`, { cause: error });
+    }
+    throw error;
+  }
+  if (module[exported] === undefined) throw new Error(`Lab ${id}: ${path} does not export ${exported} (its ${part}).`);
+  return module[exported] as M;
+}
+
+/** Whether a lab has the optional part at `path` (a `.ts` source or its compiled `.js`). */
+function hasPart(path: string): boolean {
+  return existsSync(`${path}.ts`) || existsSync(`${path}.js`);
+}
+
+/**
+ * Declares a lab from its data. Its parts are found by convention and loaded on first use, so `list` and
+ * `show` load no SDK client and `check` never loads aws-cdk-lib: `checkers/<id>.ts` (`checker`),
+ * `labs/<id>/stack.ts` (`addLabStack`), `solution.ts` (`solve`), `leftovers.ts` (`leftovers`), the optional
+ * `preflight.ts` (`preflight`), `README.md` and `facts/{starting,solved}.json`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- labs differ in outputs and facts types
+export function defineLab(data: LabData): Lab<any, any> {
+  const paths = labPaths(data.id);
+  const lab: Lab = {
+    ...data,
+    instructions: paths.instructions,
+    examples: paths.examples,
+    get checker() {
+      return loadPart<Checker<OutputKeys, unknown>>(data.id, 'checker', paths.checker, 'checker');
+    },
+    loadStack: async () => ({ addLabStack: loadPart<LabStackModule['addLabStack']>(data.id, 'stack', paths.stack, 'addLabStack') }),
+    loadSolution: async () => loadPart<Solution<OutputKeys>>(data.id, 'solution', paths.solution, 'solve'),
+    leftovers: async (ctx) => loadPart<NonNullable<Lab['leftovers']>>(data.id, 'leftovers', paths.leftovers, 'leftovers')(ctx),
+    ...(hasPart(paths.preflight)
+      ? { preflight: async (ctx: PreflightContext) => loadPart<NonNullable<Lab['preflight']>>(data.id, 'preflight', paths.preflight, 'preflight')(ctx) }
+      : {}),
+  };
   return lab;
 }
 

@@ -1,7 +1,4 @@
-import { join } from 'node:path';
 import { defineLab } from '../../lib/lab';
-
-type CheckerModule = typeof import('../../checkers/cloudwatch-metric-filters');
 
 export const lab = defineLab({
   id: 'cloudwatch-metric-filters',
@@ -43,17 +40,4 @@ export const lab = defineLab({
       },
     ],
   },
-  instructions: join(__dirname, 'README.md'),
-  examples: {
-    starting: join(__dirname, 'facts', 'starting.json'),
-    solved: join(__dirname, 'facts', 'solved.json'),
-  },
-  // Loaded on first use (a typed require): `list` and `show` load no SDK client.
-  get checker(): CheckerModule['checker'] {
-    return (require('../../checkers/cloudwatch-metric-filters') as CheckerModule).checker;
-  },
-  // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
-  loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
-  loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,
-  leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),
 });

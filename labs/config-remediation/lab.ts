@@ -1,8 +1,5 @@
-import { join } from 'node:path';
 import { defineLab } from '../../lib/lab';
 import { CONTEXT_CREATE_RECORDER, LAB_ID } from './contract';
-
-type CheckerModule = typeof import('../../checkers/config-remediation');
 
 export const lab = defineLab({
   id: LAB_ID,
@@ -44,20 +41,6 @@ export const lab = defineLab({
       },
     ],
   },
-  instructions: join(__dirname, 'README.md'),
-  examples: {
-    starting: join(__dirname, 'facts', 'starting.json'),
-    solved: join(__dirname, 'facts', 'solved.json'),
-  },
-  // Loaded on first use (typed requires): `list` and `show` load no SDK client.
-  get checker(): CheckerModule['checker'] {
-    return (require('../../checkers/config-remediation') as CheckerModule).checker;
-  },
-  preflight: async (ctx) => (require('./preflight') as typeof import('./preflight')).preflight(ctx),
   // No context is what plain `cdk deploy` gets, and the same stack as preflight's "false".
   stackContexts: [{}, { [CONTEXT_CREATE_RECORDER]: 'true' }],
-  // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
-  loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
-  leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),
-  loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,
 });

@@ -1,7 +1,4 @@
-import { join } from 'node:path';
 import { defineLab } from '../../lib/lab';
-
-type CheckerModule = typeof import('../../checkers/stacksets-multi-region');
 import { secondRegionOf } from './contract';
 
 export const lab = defineLab({
@@ -31,17 +28,4 @@ export const lab = defineLab({
   },
   // With -c doplab:stacksets-multi-region:secondRegion=<region> only the stack's SecondRegion output knows the second region.
   regions: (deployRegion, outputs) => [deployRegion, secondRegionOf(deployRegion, outputs)],
-  instructions: join(__dirname, 'README.md'),
-  examples: {
-    starting: join(__dirname, 'facts', 'starting.json'),
-    solved: join(__dirname, 'facts', 'solved.json'),
-  },
-  // Loaded on first use (a typed require): `list` and `show` load no SDK client.
-  get checker(): CheckerModule['checker'] {
-    return (require('../../checkers/stacksets-multi-region') as CheckerModule).checker;
-  },
-  // Typed requires, loaded on demand: `check` never loads aws-cdk-lib.
-  loadStack: async (): Promise<typeof import('./stack')> => require('./stack'),
-  leftovers: async (ctx) => (require('./leftovers') as typeof import('./leftovers')).leftovers(ctx),
-  loadSolution: async () => (require('./solution') as typeof import('./solution')).solve,
 });

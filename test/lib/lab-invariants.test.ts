@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -6,7 +6,7 @@ import { LABS } from '../../labs';
 import { defineChecker, type Check, type Checker, type TaskStatement } from '../../lib/checker';
 import { DOP_C02_TASK_STATEMENTS } from '../../lib/exam';
 import { FACTS_FORMAT } from '../../lib/facts-file';
-import { defineLab, type CostEstimate, type Lab } from '../../lib/lab';
+import { defineLab, labPaths, type CostEstimate, type Lab } from '../../lib/lab';
 import { INSTRUCTION_SECTIONS, catalogueProblems, labProblems } from '../../lib/lab-invariants';
 
 // The fixture: a small, valid lab on disk (README and example facts in a temp folder). Each negative
@@ -129,7 +129,7 @@ type DemoLab = Lab<typeof demoOutputs, DemoFacts>;
 /** A valid lab; `overrides` replace whole fields. */
 function demoLab(overrides: Partial<DemoLab> = {}): DemoLab {
   const id = overrides.id ?? 'demo-lab';
-  return defineLab({
+  return {
     id,
     title: 'Keep logs for two weeks',
     summary: 'An app writes logs nobody keeps; set a retention.',
@@ -144,7 +144,7 @@ function demoLab(overrides: Partial<DemoLab> = {}): DemoLab {
     loadStack: async () => ({ addLabStack: () => undefined }),
     loadSolution: async () => async () => undefined,
     ...overrides,
-  });
+  };
 }
 
 function withCheck(index: number, change: Partial<Check<DemoFacts>>): Check<DemoFacts>[] {
@@ -378,6 +378,33 @@ describe('catalogueProblems', () => {
   });
 });
 
+describe('defineLab: parts found by convention', () => {
+  const data = {
+    id: 'no-such-lab',
+    title: 'A lab whose folder is missing',
+    summary: 'Nothing here.',
+    taskStatements: ['4.1'],
+    difficulty: 'foundational',
+    minutes: 1,
+    deployMinutes: 1,
+    cost: cost(),
+  } as const;
+
+  it('names the lab, the part and the file it expected when a part is missing', async () => {
+    const lab = defineLab(data);
+    const folder = join(__dirname, '..', '..', 'labs', 'no-such-lab');
+    await expect(lab.loadSolution()).rejects.toThrow(`Lab no-such-lab has no solution: expected ${join(folder, 'solution')}.ts exporting solve.`);
+    await expect(lab.loadStack()).rejects.toThrow(`Lab no-such-lab has no stack: expected ${join(folder, 'stack')}.ts exporting addLabStack.`);
+    expect(() => lab.checker).toThrow(`Lab no-such-lab has no checker: expected ${join(__dirname, '..', '..', 'checkers', 'no-such-lab')}.ts exporting checker.`);
+    expect(lab.instructions).toBe(join(folder, 'README.md'));
+    expect(lab.examples.solved).toBe(join(folder, 'facts', 'solved.json'));
+  });
+
+  it('declares no preflight for a lab folder without preflight.ts', () => {
+    expect(defineLab(data).preflight).toBeUndefined();
+  });
+});
+
 describe('the real catalogue', () => {
   it('lists at least one lab', () => {
     expect(LABS.length).toBeGreaterThan(0);
@@ -391,8 +418,14 @@ describe('the real catalogue', () => {
     expect(catalogueProblems(LABS)).toEqual([]);
   });
 
-  it.each(LABS.map((lab) => [lab.id, lab]))('lab %s loads its reference solution', async (_id, lab) => {
+  it.each(LABS.map((lab) => [lab.id, lab]))('lab %s finds every part by convention', async (_id, lab) => {
     expect(typeof (await lab.loadSolution())).toBe('function');
+    expect(typeof (await lab.loadStack()).addLabStack).toBe('function');
+    expect(lab.checker.checks.length).toBeGreaterThan(0);
+    const paths = labPaths(lab.id);
+    expect(lab.instructions).toBe(paths.instructions);
+    expect(existsSync(`${paths.leftovers}.ts`)).toBe(true);
+    expect(lab.preflight !== undefined).toBe(existsSync(`${paths.preflight}.ts`));
   });
 
   it('covers only task statements of the exam guide', () => {
