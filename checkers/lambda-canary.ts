@@ -336,7 +336,8 @@ function progress(facts: Facts, d: Deployment): string {
   const target = targetOf(facts, d);
   const parts: string[] = [];
   const weight = target?.lambdaFunctionInfo?.targetVersionWeight;
-  if (weight !== undefined) parts.push(`${Math.round(weight * 100)}% of traffic on the new version`);
+  // CodeDeploy reports the weight as a fraction, as Lambda's alias routing does; a percentage reads the same.
+  if (weight !== undefined) parts.push(`${Math.round(weight <= 1 ? weight * 100 : weight)}% of traffic on the new version`);
   const current = (target?.lifecycleEvents ?? []).find((e) => e.status === 'InProgress');
   if (current?.lifecycleEventName) parts.push(`${current.lifecycleEventName} in progress`);
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
@@ -572,7 +573,8 @@ const v2Released: Check<Facts> = {
     }
     const observed = `${deploymentHead(facts, succeeded)}; ${aliasSeen}`;
     if (aliasServes(facts, alias, GOOD_RELEASE)) return { status: 'PASS', evidence: { observed, expected: V2_EXPECTED, where } };
-    const moving = learnerDeployments(facts).find(isInFlight);
+    // A later release under way (or CodeDeploy rolling one back) moves the alias for a while.
+    const moving = newestFirst(need(facts.deployments)).find(isInFlight);
     if (moving) return pendingVerdict(facts, moving, V2_EXPECTED, where);
     return {
       status: 'FAIL',
