@@ -67,7 +67,8 @@ export const roleCalls: LabRoleCalls = [
       { action: 'lambda:UpdateAlias', resource: lambdaArn(env, ALIAS_NAME) },
       { action: 'lambda:ListVersionsByFunction', resource: lambdaArn(env) },
       { action: 'lambda:DeleteFunction', resource: lambdaArn(env, '3') },
-      { action: 'cloudwatch:DescribeAlarms', resource: '*' },
+      // Every alarm of the account and region: the cleanup lists them all to find those on the function.
+      { action: 'cloudwatch:DescribeAlarms', resource: `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:*` },
       { action: 'cloudwatch:DeleteAlarms', resource: `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:${SOLUTION_ALARM_NAME}` },
     ],
   },
