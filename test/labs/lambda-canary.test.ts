@@ -234,7 +234,8 @@ describe('hook.handler.js', () => {
     Resources: [{ pricing: { Type: 'AWS::Lambda::Function', Properties: { Name: FUNCTION_NAME, Alias: 'live', CurrentVersion: '1', TargetVersion: '2' } } }],
     Hooks: [{ BeforeAllowTraffic: HOOK_FUNCTION_NAME }],
   });
-  const answer = (body: unknown, functionError?: string) => ({ StatusCode: 200, Payload: Buffer.from(JSON.stringify(body)) as unknown as Uint8Array, FunctionError: functionError });
+  // Invoke answers with a Uint8Array the SDK wraps in a blob adapter; the hook reads it as bytes.
+  const answer = (body: unknown, functionError?: string) => ({ StatusCode: 200, Payload: Buffer.from(JSON.stringify(body)) as never, FunctionError: functionError });
 
   beforeEach(() => {
     codedeploy = mockClient(CodeDeployClient);
@@ -361,7 +362,7 @@ describe('cleanup.handler.js', () => {
     await cleanup.onDelete(props, log, sleep);
     // sinon numbers every call of every stub in one sequence.
     const sequence = [...codedeploy.calls(), ...lambda.calls(), ...cloudwatch.calls()]
-      .sort((a, b) => a.callId - b.callId)
+      .sort((a, b) => (a as unknown as { callId: number }).callId - (b as unknown as { callId: number }).callId)
       .map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
     const first = (name: string) => sequence.indexOf(name);
     expect(first('StopDeployment')).toBeLessThan(first('DeleteDeploymentGroup'));
@@ -513,7 +514,7 @@ describe('calls.ts', () => {
     try {
       codedeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { revision: { revisionType: 'AppSpecContent', appSpecContent: { content: '{"TargetVersion":"2"}' } } } });
       codedeploy.on(PutLifecycleEventHookExecutionStatusCommand).resolves({});
-      lambda.on(InvokeCommand).resolves({ Payload: Buffer.from('{"ok":true}') as unknown as Uint8Array });
+      lambda.on(InvokeCommand).resolves({ Payload: Buffer.from('{"ok":true}') as never });
       await hook.run({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'x' }, new CodeDeployClient({ region: 'eu-west-1' }), new LambdaClient({ region: 'eu-west-1' }), FUNCTION_NAME, () => undefined);
       const sent = [...codedeploy.calls(), ...lambda.calls()].map((c) => c.args[0].constructor.name.replace(/Command$/, '').replace(/^Invoke$/, 'InvokeFunction'));
       const declared = roleCalls.find((r) => r.role === 'Hook/Role')?.calls(ENV).filter((c) => !c.action.startsWith('logs:')).map((c) => c.action.split(':')[1]) ?? [];
