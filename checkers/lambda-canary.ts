@@ -178,34 +178,37 @@ export const MAX_TARGETED = 10;
 // Gather
 // ---------------------------------------------------------------------------------------------
 
-async function readGroups(codedeploy: CodeDeployClient, applicationName: string): Promise<DeploymentGroup[]> {
-  let names: string[];
+/** The names of the application's deployment groups, by name, at most MAX_GROUPS; none when the application is gone. */
+async function readGroupNames(codedeploy: CodeDeployClient, applicationName: string): Promise<string[]> {
   try {
-    names = await allPages(async (nextToken) => {
+    const names = await allPages(async (nextToken) => {
       const page = await codedeploy.send(new ListDeploymentGroupsCommand({ applicationName, nextToken }));
       return { items: page.deploymentGroups, next: page.nextToken };
     });
+    return [...names].sort(byName).slice(0, MAX_GROUPS);
   } catch (error) {
     if (awsErrorName(error) === 'ApplicationDoesNotExistException') return [];
     throw error;
   }
-  const wanted = [...names].sort(byName).slice(0, MAX_GROUPS);
-  if (wanted.length === 0) return [];
-  const out = await codedeploy.send(new BatchGetDeploymentGroupsCommand({ applicationName, deploymentGroupNames: wanted }));
+}
+
+async function readGroups(codedeploy: CodeDeployClient, applicationName: string, names: string[]): Promise<DeploymentGroup[]> {
+  if (names.length === 0) return [];
+  const out = await codedeploy.send(new BatchGetDeploymentGroupsCommand({ applicationName, deploymentGroupNames: names }));
   return jsonified(out.deploymentGroupsInfo ?? [])
     .filter((g): g is typeof g & { deploymentGroupName: string } => !!g.deploymentGroupName)
     .sort((a, b) => byName(a.deploymentGroupName, b.deploymentGroupName));
 }
 
-async function readDeployments(codedeploy: CodeDeployClient, applicationName: string, groups: DeploymentGroup[], since: string | null): Promise<Deployment[]> {
+async function readDeployments(codedeploy: CodeDeployClient, applicationName: string, groupNames: string[], since: string | null): Promise<Deployment[]> {
   const perGroup = await Promise.all(
-    groups.map((group) =>
+    groupNames.map((deploymentGroupName) =>
       allPages(
         async (nextToken) => {
           const page = await codedeploy.send(
             new ListDeploymentsCommand({
               applicationName,
-              deploymentGroupName: group.deploymentGroupName,
+              deploymentGroupName,
               ...(since ? { createTimeRange: { start: new Date(since) } } : {}),
               nextToken,
             }),
@@ -674,7 +677,12 @@ export const checker = defineChecker({
       hookFunctionName: outputs.hookFunctionName,
     };
 
-    const groupsRead = readFact(() => readGroups(codedeploy, base.applicationName));
+    const namesRead = readFact(() => readGroupNames(codedeploy, base.applicationName));
+    // The groups' settings and their deployments are read side by side once the names are known.
+    const groupsRead = namesRead.then((names): Promise<Fact<DeploymentGroup[]>> => {
+      if (!names.ok) return Promise.resolve(names);
+      return readFact(() => readGroups(codedeploy, base.applicationName, names.value));
+    });
     const configsRead = groupsRead.then((groups): Promise<Fact<DeploymentConfig[]>> => {
       if (!groups.ok) return Promise.resolve(groups);
       const names = [...new Set(groups.value.map((g) => g.deploymentConfigName).filter((n): n is string => !!n))].sort(byName);
@@ -696,9 +704,9 @@ export const checker = defineChecker({
         return jsonified(out.MetricAlarms ?? []);
       });
     });
-    const deploymentsRead = groupsRead.then((groups): Promise<Fact<Deployment[]>> => {
-      if (!groups.ok) return Promise.resolve(groups);
-      return readFact(() => readDeployments(codedeploy, base.applicationName, groups.value, since));
+    const deploymentsRead = namesRead.then((names): Promise<Fact<Deployment[]>> => {
+      if (!names.ok) return Promise.resolve(names);
+      return readFact(() => readDeployments(codedeploy, base.applicationName, names.value, since));
     });
     const targetsRead = deploymentsRead.then((deployments): Promise<Fact<LambdaTarget[]>> => {
       if (!deployments.ok) return Promise.resolve(deployments);

@@ -77,11 +77,13 @@ export class LambdaCanaryStack extends DopLabStack {
       timeout: Duration.seconds(50),
       statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [alias.functionArn] })],
     });
-    new events.Rule(this, 'GeneratorSchedule', {
+    const schedule = new events.Rule(this, 'GeneratorSchedule', {
       description: `Runs the ${LAB_ID} traffic generator every minute.`,
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(generator.function, { retryAttempts: 0 })],
     });
+    // Traffic starts once the alias exists and stops before it goes.
+    schedule.node.addDependency(alias);
 
     const application = new codedeploy.LambdaApplication(this, 'Application', { applicationName: APPLICATION_NAME });
     const serviceRole = new iam.Role(this, 'CodeDeployServiceRole', {

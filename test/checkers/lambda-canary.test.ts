@@ -401,7 +401,7 @@ describe('lambda-canary checker', () => {
       expect(actions.every(isReadOnlyAction)).toBe(true);
     });
 
-    it('needs five sequential round trips: the stack; groups, alias and versions; configs, alarms and deployment ids; deployments and target ids; targets', async () => {
+    it('needs six sequential round trips: the stack; group names, alias, versions; groups and deployment ids; configs, alarms, deployments; target ids; targets', async () => {
       let finished = 0;
       const rounds: Record<string, number> = {};
       const slow: AnswerWrapper = (operation, answer) => async (input) => {
@@ -419,12 +419,12 @@ describe('lambda-canary checker', () => {
         GetAlias: 2,
         ListVersionsByFunction: 2,
         BatchGetDeploymentGroups: 3,
+        ListDeployments: 3,
         GetDeploymentConfig: 4,
         DescribeAlarms: 4,
-        ListDeployments: 4,
-        BatchGetDeployments: 5,
-        ListDeploymentTargets: 6,
-        BatchGetDeploymentTargets: 7,
+        BatchGetDeployments: 4,
+        ListDeploymentTargets: 5,
+        BatchGetDeploymentTargets: 6,
       });
     });
 
@@ -467,6 +467,12 @@ describe('lambda-canary checker', () => {
       expect(result.checks.map((c) => c.status)).toEqual(['ERROR', 'ERROR', 'ERROR', 'ERROR', 'ERROR']);
       expect(check(result, 'canary-config').error).toMatchObject({ code: 'ACCESS_DENIED', action: 'codedeploy:ListDeploymentGroups' });
       expect(file.facts.alias.ok).toBe(true);
+    });
+    it('errors only the group checks when BatchGetDeploymentGroups is denied: the releases are judged from the deployments', async () => {
+      const { file } = await gather(solvedWorld(), (s) =>
+        s.codedeploy.on(BatchGetDeploymentGroupsCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: codedeploy:BatchGetDeploymentGroups')),
+      );
+      expect(run(file.facts).checks.map((c) => c.status)).toEqual(['ERROR', 'ERROR', 'PASS', 'PASS', 'PASS']);
     });
   });
 

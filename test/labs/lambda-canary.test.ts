@@ -120,6 +120,7 @@ describe('lambda-canary stack', () => {
         ScheduleExpression: 'rate(1 minute)',
         Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [generatorFn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
       });
+      expect(json.Resources[only('AWS::Events::Rule')].DependsOn).toContain(only('AWS::Lambda::Alias'));
       const role = (json.Resources[generatorFn].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       const statements = (json.Resources[role].Properties.Policies as { PolicyDocument: { Statement: Json[] } }[])[0].PolicyDocument.Statement;
       expect(statements).toContainEqual(expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { Ref: only('AWS::Lambda::Alias') } }));
