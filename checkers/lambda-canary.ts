@@ -466,6 +466,7 @@ const alarmRollback: Check<Facts> = {
     const alarms = need(facts.alarms);
     const seen: string[] = [];
     let unqualified = false;
+    let version = false;
     for (const name of names) {
       const alarm = alarms.find((a) => a.AlarmName === name);
       if (!alarm) {
@@ -477,6 +478,9 @@ const alarmRollback: Check<Facts> = {
         return { status: 'PASS', evidence: { observed: `${rollbackSeen}; alarm "${name}" watches Errors of ${facts.functionName}:${facts.aliasName}`, expected: ALARM_EXPECTED, where } };
       }
       unqualified ||= scope === 'unqualified';
+      version ||= [alarm, ...(alarm.Metrics ?? []).map((q) => q.MetricStat?.Metric)].some((m) =>
+        (m?.Dimensions ?? []).some((d) => d.Name === 'Resource' && /:\d+$/.test(d.Value ?? '')),
+      );
       seen.push(`"${name}" watches ${describeMetric(alarm)}`);
     }
     const missingAlarm = seen.some((s) => s.endsWith('does not exist in CloudWatch'));
@@ -486,9 +490,11 @@ const alarmRollback: Check<Facts> = {
       hint: unqualified
         ? 'The alarm watches the function\'s unqualified Errors: every version and alias counts there, so errors of anything but the release under way fire it too. ' +
           'Lambda also publishes each alias\'s metrics with a Resource dimension (<function>:<alias>): alarm on those.'
-        : missingAlarm
-          ? 'CodeDeploy looks alarms up by name: create the alarm in CloudWatch with exactly the name the group lists.'
-          : alarmRollback.hint,
+        : version
+          ? 'The alarm watches one published version; every release is a new version, so it never sees the next one. Alarm on the alias, which follows whatever it serves.'
+          : missingAlarm
+            ? 'CodeDeploy looks alarms up by name: create the alarm in CloudWatch with exactly the name the group lists.'
+            : alarmRollback.hint,
     };
   },
 };

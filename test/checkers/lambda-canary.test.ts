@@ -273,7 +273,7 @@ describe('lambda-canary checker', () => {
         /watches AWS\/Lambda Errors \(FunctionName=DopLab-lambda-canary-pricing\)/,
         /unqualified Errors.*Resource dimension/,
       ],
-      ['one version\'s Errors', (f) => (f.alarms.value[0].Dimensions = [{ Name: 'FunctionName', Value: FN }, { Name: 'Resource', Value: `${FN}:2` }]), 'FAIL', /Resource=DopLab-lambda-canary-pricing:2/, undefined],
+      ['one version\'s Errors', (f) => (f.alarms.value[0].Dimensions = [{ Name: 'FunctionName', Value: FN }, { Name: 'Resource', Value: `${FN}:2` }]), 'FAIL', /Resource=DopLab-lambda-canary-pricing:2/, /one published version/],
       ['another function', (f) => (f.alarms.value[0].Dimensions = [{ Name: 'FunctionName', Value: 'orders' }, { Name: 'Resource', Value: 'orders:live' }]), 'FAIL', /FunctionName=orders/, undefined],
       ['Throttles of the alias', (f) => (f.alarms.value[0].MetricName = 'Throttles'), 'FAIL', /AWS\/Lambda Throttles/, undefined],
       [
