@@ -480,6 +480,20 @@ describe('cleanup.handler.js', () => {
   });
 });
 
+/**
+ * arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda, version v3 (edited 2019-12-03), as the AWS Managed
+ * Policy Reference publishes it (docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForLambda.html).
+ */
+const AWS_CODEDEPLOY_ROLE_FOR_LAMBDA = {
+  Version: '2012-10-17',
+  Statement: [
+    { Action: ['cloudwatch:DescribeAlarms', 'lambda:UpdateAlias', 'lambda:GetAlias', 'lambda:GetProvisionedConcurrencyConfig', 'sns:Publish'], Resource: '*', Effect: 'Allow' },
+    { Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::*/CodeDeploy/*', Effect: 'Allow' },
+    { Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: '*', Condition: { StringEquals: { 's3:ExistingObjectTag/UseWithCodeDeploy': 'true' } }, Effect: 'Allow' },
+    { Action: ['lambda:InvokeFunction'], Resource: 'arn:aws:lambda:*:*:function:CodeDeployHook_*', Effect: 'Allow' },
+  ],
+};
+
 /** Resolves the intrinsics a lab template's policies use, for the environment ENV, from the template's own resources. */
 function resolveIntrinsics(value: unknown, resources: Record<string, { Type: string; Properties: Json }>): unknown {
   const arn = (service: string, rest: string) => `arn:${ENV.partition}:${service}:${ENV.region}:${ENV.account}:${rest}`;
@@ -541,7 +555,7 @@ describe('calls.ts', () => {
     }
   });
 
-  it('simulates every declared call of the inline-policy roles as Allowed against the synthesized policies (iam-simulate)', async () => {
+  it('simulates every declared call as Allowed (iam-simulate): inline policies as synthesized, the service role\'s managed policy as AWS publishes it', async () => {
     const stack = addLabStack(new App());
     const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
     const resolve = (value: unknown): unknown => resolveIntrinsics(value, resources);
@@ -562,9 +576,21 @@ describe('calls.ts', () => {
         expect([role, call.action, call.resource, result.resultType === 'error' ? result.errors.message : result.overallResult]).toEqual([role, call.action, call.resource, 'Allowed']);
       }
     }
-    // The CodeDeploy service role holds only the AWS managed policy: nothing of the lab's to simulate.
+    // The CodeDeploy service role holds only the AWS managed policy, simulated from AWS's published document.
     const serviceRole = resources[Object.keys(resources).find((id) => id.startsWith('CodeDeployServiceRole')) ?? ''];
     expect(serviceRole.Properties.Policies).toBeUndefined();
+    for (const call of roleCalls.find((r) => r.role === 'CodeDeployServiceRole')?.calls(ENV) ?? []) {
+      const result = await runSimulation(
+        {
+          request: { principal: `arn:aws:iam::${ENV.account}:role/codedeploy`, action: call.action, resource: { resource: call.resource, accountId: ENV.account }, contextVariables: {} },
+          identityPolicies: [{ name: 'AWSCodeDeployRoleForLambda', policy: AWS_CODEDEPLOY_ROLE_FOR_LAMBDA }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      expect([call.action, call.resource, result.resultType === 'error' ? result.errors.message : result.overallResult]).toEqual([call.action, call.resource, 'Allowed']);
+    }
   });
 
   it("declares the hook's calls: the ones hook.handler.js sends", async () => {
