@@ -126,7 +126,7 @@ export class LambdaCanaryStack extends DopLabStack {
       ],
     });
 
-    this.acknowledgeFindings({ pricing, hook, generator, serviceRole, cleanup });
+    this.acknowledgeFindings({ hook, serviceRole, cleanup });
 
     this.exportOutputs(Outputs, {
       applicationName: application.applicationName,
@@ -154,13 +154,7 @@ export class LambdaCanaryStack extends DopLabStack {
   }
 
   /** cdk-nag findings that are the scenario or its cost budget, each with its reason. */
-  private acknowledgeFindings(parts: {
-    pricing: InlineFunction;
-    hook: InlineFunction;
-    generator: InlineFunction;
-    serviceRole: iam.Role;
-    cleanup: InlineCleanup;
-  }): void {
+  private acknowledgeFindings(parts: { hook: InlineFunction; serviceRole: iam.Role; cleanup: InlineCleanup }): void {
     const versions = `arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${FUNCTION_NAME}:*`;
     const groups = `arn:<AWS::Partition>:codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentgroup:${APPLICATION_NAME}/*`;
     Validations.of(parts.serviceRole).acknowledge({
@@ -207,8 +201,6 @@ export class LambdaCanaryStack extends DopLabStack {
         reason: 'The learner publishes versions of the pricing function; the cleanup deletes every version but the one the stack made.',
       },
     );
-    void parts.pricing;
-    void parts.generator;
   }
 }
 
