@@ -1,9 +1,8 @@
 'use strict';
 // In-stack cleanup of lab lambda-canary (DESIGN §7), run before CloudFormation deletes the application, the alias,
-// the versions and the functions. The learner's deployment groups would block nothing but survive as part of the
-// application until it goes; their in-flight deployments would keep moving an alias that is being deleted; the
-// learner's custom deployment configurations and alarms would survive the stack. Inlined at synth after
-// lib/cdk/cleanup-runtime.js.
+// the versions and the functions. A deployment in flight would keep moving an alias that is being deleted; the
+// learner's deployment groups go before their application; the learner's custom deployment configurations and alarms
+// would survive the stack. Inlined at synth after lib/cdk/cleanup-runtime.js.
 const {
   CodeDeployClient,
   ListDeploymentGroupsCommand,
