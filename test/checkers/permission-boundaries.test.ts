@@ -26,6 +26,7 @@ import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
 import { APP_TEAM_POLICY_NAME, APP_TEAM_ROLE_NAME, BOUNDARY_POLICY_NAME, Outputs } from '../../labs/permission-boundaries/contract';
+import { solutionActions } from '../../labs/permission-boundaries/calls';
 import { lab } from '../../labs/permission-boundaries/lab';
 import { DEMO_ROLE_NAME, boundaryDocument, delegationDocument, solve } from '../../labs/permission-boundaries/solution';
 import {
@@ -425,6 +426,19 @@ describe('permission-boundaries checker', () => {
       expect(iam.commandCalls(DeletePolicyVersionCommand).map((c) => c.args[0].input)).toEqual([{ PolicyArn: BOUNDARY_ARN, VersionId: 'v1' }]);
       expect(iam.commandCalls(CreatePolicyVersionCommand)[0].args[0].input).toEqual({ PolicyArn: BOUNDARY_ARN, PolicyDocument: boundaryDocument(TARGETS), SetAsDefault: true });
       expect(iam.commandCalls(PutRolePermissionsBoundaryCommand)[0].args[0].input).toEqual({ RoleName: DEMO_ROLE_NAME, PermissionsBoundary: BOUNDARY_ARN });
+    });
+
+    it('declares in calls.ts exactly the actions it sends (tags on CreatePolicy and CreateRole need TagPolicy and TagRole)', async () => {
+      await solve(context());
+      const first = iam.calls().map((c) => (c.args[0] as object).constructor.name);
+      iam.reset();
+      iam.on(CreatePolicyCommand).rejects(awsError('EntityAlreadyExists', 'exists', 409));
+      iam.on(ListPolicyVersionsCommand).resolves({ Versions: [1, 2, 3, 4, 5].map((n) => ({ VersionId: `v${n}`, IsDefaultVersion: n === 5 })) });
+      iam.on(CreateRoleCommand).rejects(awsError('EntityAlreadyExists', 'exists', 409));
+      await solve(context());
+      const second = iam.calls().map((c) => (c.args[0] as object).constructor.name);
+      const sent = [...new Set([...first, ...second])].map((name) => `iam:${name.replace(/Command$/, '')}`);
+      expect([...sent, 'iam:TagPolicy', 'iam:TagRole'].sort()).toEqual([...solutionActions].sort());
     });
 
     it('stops on an IAM error it cannot handle', async () => {
