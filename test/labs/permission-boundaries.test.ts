@@ -1,3 +1,5 @@
+import * as cloudformationSdk from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import * as iamSdk from '@aws-sdk/client-iam';
 import {
   DeleteInstanceProfileCommand,
@@ -39,10 +41,15 @@ import {
   appBucketName,
 } from '../../labs/permission-boundaries/contract';
 import { leftovers } from '../../labs/permission-boundaries/leftovers';
+import { preflight } from '../../labs/permission-boundaries/preflight';
+import { DoplabError } from '../../lib/errors';
+import type { PreflightContext } from '../../lib/lab';
 import { lab } from '../../labs/permission-boundaries/lab';
 import { ACCOUNT, leftoverContext } from '../support/leftover-context';
 import { synthLab, type LabTemplate } from '../support/lab-synth';
-import { awsError } from '../support/mocked-session';
+import { MockedSession, awsError } from '../support/mocked-session';
+
+const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
 const REGION = 'eu-west-1';
 const BUCKET = appBucketName(ACCOUNT, REGION);
@@ -463,5 +470,57 @@ describe('permission-boundaries leftovers', () => {
   it('fails loudly on an error other than "not found"', async () => {
     iam.on(GetPolicyCommand).rejects(awsError('AccessDenied', 'not authorized to perform: iam:GetPolicy', 403));
     await expect(leftovers(context().ctx)).rejects.toThrow(/iam:GetPolicy/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Deploy preflight
+// ---------------------------------------------------------------------------------------------
+
+describe('permission-boundaries preflight', () => {
+  let iam: AwsClientStub<IAMClient>;
+  let cfn: AwsClientStub<CloudFormationClient>;
+  beforeEach(() => {
+    iam = mockClient(IAMClient);
+    cfn = mockClient(CloudFormationClient);
+    cfn.on(DescribeStacksCommand).rejects(awsError('ValidationError', 'Stack with id DopLab-permission-boundaries does not exist'));
+    iam.on(ListRolesCommand).resolves({ Roles: [], IsTruncated: false });
+    iam.on(ListPoliciesCommand).resolves({ Policies: [], IsTruncated: false });
+    iam.on(ListInstanceProfilesCommand).resolves({ InstanceProfiles: [], IsTruncated: false });
+    iam.on(GetPolicyCommand).rejects(awsError('NoSuchEntity', `Policy ${BOUNDARY_ARN} was not found.`, 404));
+  });
+  afterEach(() => {
+    iam.restore();
+    cfn.restore();
+  });
+
+  function context(): PreflightContext {
+    const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, [cloudformationSdk, iamSdk]);
+    return { account: ACCOUNT, region: REGION, client: (ctor, region) => session.client(ctor, region ?? REGION), log: () => undefined };
+  }
+
+  it('lets a first deploy into an account with an empty /app/ path through, saying the lab owns it', async () => {
+    await expect(preflight(context())).resolves.toEqual({ notes: ['The IAM path /app/ is empty: the lab owns it until destroy, which deletes everything made there.'] });
+    expect(iam.commandCalls(ListRolesCommand)[0].args[0].input).toEqual({ PathPrefix: '/app/', MaxItems: 1 });
+    expect(iam.commandCalls(GetPolicyCommand)[0].args[0].input).toEqual({ PolicyArn: BOUNDARY_ARN });
+  });
+
+  it('stops a first deploy when /app/ or the boundary name is taken, naming what it found and what to do', async () => {
+    iam.on(ListRolesCommand).resolves({ Roles: [appRole('billing-fn')], IsTruncated: true, Marker: 'm' });
+    iam.on(GetPolicyCommand).resolves({ Policy: { Arn: BOUNDARY_ARN } });
+    const error = await preflight(context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DoplabError);
+    expect(error).toMatchObject({
+      code: 'DEPLOY_FAILED',
+      message: `Account ${ACCOUNT} already has role ${IAM}role/app/billing-fn, policy ${BOUNDARY_ARN}. The lab owns the IAM path /app/ and the policy DopLab-AppBoundary: destroy deletes everything there.`,
+      hint: expect.stringMatching(/sandbox account whose \/app\/ path is empty/),
+    });
+  });
+
+  it('checks nothing under /app/ when the lab is deployed already: a redeploy keeps the learner work', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'DopLab-permission-boundaries', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date() }] });
+    iam.on(ListRolesCommand).resolves({ Roles: [appRole('orders-fn')], IsTruncated: false });
+    await expect(preflight(context())).resolves.toEqual({ notes: ['Keeping what is under the IAM path /app/ and DopLab-AppBoundary: the lab is deployed already.'] });
+    expect(iam.calls()).toHaveLength(0);
   });
 });
