@@ -330,8 +330,8 @@ const boundaryScope: Check<Facts> = {
     const where = `managed policy ${facts.boundaryPolicyArn} (SimulateCustomPolicy: allow-everything identity policy under this boundary)`;
     const probes = boundaryProbes(facts);
     const expected =
-      `a role allowed everything but bounded by ${BOUNDARY_POLICY_NAME} may ${probes.filter((p) => p.want === 'allowed').map((p) => p.what).join(', ')}; ` +
-      `and may not: ${probes.filter((p) => p.want === 'denied').map((p) => p.what).join(', ')}`;
+      `for a role allowed everything but bounded by ${BOUNDARY_POLICY_NAME}, allowed: ${probes.filter((p) => p.want === 'allowed').map((p) => p.what).join(', ')}; ` +
+      `denied: ${probes.filter((p) => p.want === 'denied').map((p) => p.what).join(', ')}`;
     const boundary = need(facts.boundary);
     if (!boundary) return { status: 'FAIL', evidence: { observed: `policy ${facts.boundaryPolicyArn} does not exist`, expected, where } };
     return verdict(judge(probes, appTeamReader(facts)), expected, `${where}, default version ${boundary.DefaultVersionId}`, (wrong) =>
@@ -466,7 +466,10 @@ const passRoleScoped: Check<Facts> = {
     const expected = `iam:PassRole allowed for roles under ${APP_PATH} with iam:PassedToService = ${LAMBDA_SERVICE} only`;
     return verdict(judge(expectations, appTeamReader(facts)), expected, appTeamWhere(facts), (wrong) => {
       if (wrong.some((o) => o.want === 'allowed')) return `The app team must still pass its roles to Lambda: allow iam:PassRole on roles under ${APP_PATH} to ${LAMBDA_SERVICE}.`;
-      if (wrong.some((o) => o.resource === t.outsideRole)) return 'iam:PassRole on every role lets the team hand any role, an administrator\'s too, to a function it controls: scope the resource.';
+      if (wrong.some((o) => o.resource === t.outsideRole)) {
+        const anyService = wrong.some((o) => o.scenario === 'passToEc2') ? ', and the condition key iam:PassedToService to name the service' : '';
+        return `iam:PassRole on every role lets the team hand any role, an administrator's too, to a function it controls: scope the resource to roles under ${APP_PATH}${anyService}.`;
+      }
       return undefined;
     });
   },
