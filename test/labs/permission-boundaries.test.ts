@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as cloudformationSdk from '@aws-sdk/client-cloudformation';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import * as iamSdk from '@aws-sdk/client-iam';
@@ -47,6 +49,7 @@ import type { PreflightContext } from '../../lib/lab';
 import { lab } from '../../labs/permission-boundaries/lab';
 import { ACCOUNT, leftoverContext } from '../support/leftover-context';
 import { synthLab, type LabTemplate } from '../support/lab-synth';
+import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
 import { MockedSession, awsError } from '../support/mocked-session';
 
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
@@ -404,6 +407,28 @@ describe('permission-boundaries cleanup handler', () => {
     expect(iam.commandCalls(DeletePolicyCommand)).toHaveLength(0);
     expect(lines).toContain(`policy ${shared} left alone: still attached elsewhere`);
     expect(iam.commandCalls(DeleteRolePermissionsBoundaryCommand)).toHaveLength(0);
+  });
+
+  it('works as deployed: the inlined code from the template cleans up and answers SUCCESS to CloudFormation', async () => {
+    const { template } = await synthLab(lab);
+    const [fnId] = idsOf(template, 'AWS::Lambda::Function');
+    // Inside the repository, so that the inlined require() calls find the SDK (and its mocks) in node_modules.
+    const dir = mkdtempSync(join(__dirname, '.inline-'));
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const server = await startCfnResponseServer();
+    iam.on(ListRolesCommand).resolves({ Roles: [appRole('orders-fn')], IsTruncated: false });
+    iam.on(DeleteRoleCommand).resolves({});
+    try {
+      writeFileSync(join(dir, 'index.js'), (template.Resources[fnId].Properties?.Code as { ZipFile: string }).ZipFile);
+      const index = require(join(dir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
+      await index.handler(cfnEvent('Delete', server.url, PROPS), lambdaContext(100_000));
+      expect(iam.commandCalls(DeleteRoleCommand).map((c) => c.args[0].input)).toEqual([{ RoleName: 'orders-fn' }]);
+      expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
+    } finally {
+      jest.restoreAllMocks();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('follows every page of the roles under /app/', async () => {
