@@ -1,0 +1,10 @@
+import { App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { addLabStack } from './labs/eventbridge-incidents/stack';
+import { templateBody } from './test/support/lab-synth';
+const app = new App({ context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true } });
+const stack = addLabStack(app);
+const t = app.synth().getStackByName(stack.stackName).template;
+console.log(Object.entries(t.Resources).map(([k, r]: any) => `${k} ${r.Type}`).join('\n'));
+console.log('size', templateBody(t).length);
+console.log(JSON.stringify(new AwsSolutionsChecks(app).validateScope(stack).violations.map((v: any) => [v.ruleName, v.resource?.node?.path ?? '']), null, 1));
