@@ -58,14 +58,16 @@ export const roleCalls: LabRoleCalls = [
 
 /** What the reference solution calls, with the learner's own credentials (no role of the stack). */
 export const solutionActions: readonly string[] = [
-  'events:PutRule',
-  'events:PutTargets',
   'sqs:CreateQueue',
+  'sqs:TagQueue',
   'sqs:GetQueueAttributes',
   'sqs:SetQueueAttributes',
-  'sns:GetTopicAttributes',
+  'events:PutRule',
+  'events:TagResource',
+  'events:PutTargets',
   'sns:SetTopicAttributes',
   'lambda:AddPermission',
   'events:CreateArchive',
+  'events:DescribeArchive',
   'events:StartReplay',
 ];
