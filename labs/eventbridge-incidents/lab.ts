@@ -10,7 +10,7 @@ export const lab = defineLab({
   minutes: 45,
   deployMinutes: 2,
   cost: {
-    usdPerHour: 0.0011,
+    usdPerHour: 0.00113,
     pricing: 'us-east-1 on-demand list prices, read 2026-11; free tier ignored',
     items: [
       {

@@ -265,7 +265,7 @@ describe('cleanup.handler.js', () => {
   /** The write calls, in the order sent. */
   function writes(): string[] {
     return [...events.calls(), ...sqs.calls()]
-      .map((c) => ({ at: c.callId, command: c.args[0] as { constructor: { name: string }; input: Record<string, unknown> } }))
+      .map((c) => ({ at: (c as unknown as { callId: number }).callId, command: c.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> } }))
       .filter((c) => /^(Remove|Delete|Cancel)/.test(c.command.constructor.name))
       .sort((a, b) => a.at - b.at)
       .map(({ command }) => `${command.constructor.name.replace(/Command$/, '')} ${JSON.stringify(command.input)}`);
