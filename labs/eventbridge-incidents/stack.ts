@@ -47,6 +47,9 @@ export class EventBridgeIncidentsStack extends DopLabStack {
       },
       statements: [new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] })],
     });
+    // EventBridge invokes Lambda asynchronously, and Lambda retries a failed asynchronous run twice: each retry would
+    // put the minute's events again.
+    generator.function.configureAsyncInvoke({ retryAttempts: 0 });
     new events.Rule(this, 'GeneratorSchedule', {
       description: 'Runs the payments event generator every minute.',
       schedule: events.Schedule.rate(Duration.minutes(1)),

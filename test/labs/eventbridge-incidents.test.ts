@@ -70,7 +70,7 @@ describe('eventbridge-incidents stack', () => {
     expect(onBus).toEqual([]);
   });
 
-  it('runs the generator every minute, with no retries, putting the samples on the bus and nothing else', () => {
+  it('runs the generator every minute, with no retries (neither EventBridge\'s nor Lambda\'s), putting the samples on the bus and nothing else', () => {
     const fn = functionLoggingTo('generator');
     const props = json.Resources[fn].Properties as { Code: { ZipFile: string }; Environment: { Variables: Record<string, unknown> } };
     expect(props.Code.ZipFile).toContain('PutEventsCommand');
@@ -85,6 +85,7 @@ describe('eventbridge-incidents stack', () => {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
     });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fn }, Qualifier: '$LATEST', MaximumRetryAttempts: 0 });
     template.hasResourceProperties('AWS::IAM::Role', {
       Policies: [
         {
