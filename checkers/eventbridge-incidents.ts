@@ -52,8 +52,6 @@ export interface DeadLetterQueueFact {
   readonly arn: string;
   /** Whether the queue exists, and its policy (null: none). */
   readonly policy: Fact<{ readonly exists: boolean; readonly policy: string | null }>;
-  /** The policy evaluated for EventBridge delivering for this rule; null when the policy could not be read. */
-  readonly delivery: DeliveryDecision[] | null;
 }
 
 /** Sums of a rule's AWS/Events metrics over the window. */
@@ -73,10 +71,6 @@ export interface BusRule {
   readonly targets: Fact<Target[]>;
   /** TestEventPattern on each sample, in samples order; null when not tested (no pattern, or beyond MAX_RULES_TESTED). */
   readonly matches: Fact<boolean[]> | null;
-  /** The incident queue's policy evaluated for this rule; null unless the rule targets the queue and the policy was read. */
-  readonly queueDelivery: DeliveryDecision[] | null;
-  /** The on-call topic's policy evaluated for this rule; null unless the rule targets the topic and the policy was read. */
-  readonly topicDelivery: DeliveryDecision[] | null;
   /** The dead-letter queue of the rule's queue target, when it has one. */
   readonly deadLetterQueue: DeadLetterQueueFact | null;
   /** The rule's metrics; null unless the rule targets the queue. */
@@ -139,14 +133,6 @@ export const MAX_RULES_READ = 20;
 export const RECENT_MINUTES = 5;
 
 const looseString = z.string().optional();
-const decisionSchema = z.object({
-  label: z.string(),
-  action: z.string(),
-  sourceArn: z.string(),
-  expect: z.enum(['Allowed', 'Denied']),
-  decision: z.enum(['Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied', 'Error']),
-  error: z.string().optional(),
-});
 const targetSchema = z.looseObject({
   Id: z.string(),
   Arn: z.string(),
@@ -180,13 +166,10 @@ const schema = z.object({
         eventPattern: looseString,
         targets: factSchema(z.array(targetSchema)),
         matches: factSchema(z.array(z.boolean())).nullable(),
-        queueDelivery: z.array(decisionSchema).nullable(),
-        topicDelivery: z.array(decisionSchema).nullable(),
         deadLetterQueue: z
           .object({
             arn: z.string(),
             policy: factSchema(z.object({ exists: z.boolean(), policy: z.string().nullable() })),
-            delivery: z.array(decisionSchema).nullable(),
           })
           .nullable(),
         metrics: factSchema(ruleMetricsSchema).nullable(),
@@ -361,8 +344,7 @@ function patternHint(j: PatternJudgement): string | undefined {
 }
 
 /** What is wrong with a delivery policy, as evidence and a hint; undefined when it is right. */
-function policyProblem(what: string, decisions: readonly DeliveryDecision[] | null): { observed: string; hint: string } | undefined {
-  if (!decisions) return undefined;
+function policyProblem(what: string, decisions: readonly DeliveryDecision[]): { observed: string; hint: string } | undefined {
   const error = decisions.find((d) => d.decision === 'Error');
   if (error) return { observed: `${what}'s policy could not be evaluated: ${error.error}`, hint: `Fix the ${what}'s resource policy: it must be a valid IAM policy document.` };
   const wrong = decisions.filter((d) => !asExpected(d));
@@ -414,14 +396,16 @@ function judgeQueueTarget(facts: Facts, rule: BusRule, target: Target): QueueJud
       hint: `Set a retry policy on the target whose maximum event age is at most ${MAX_EVENT_AGE_SECONDS / 3600} h: an incident older than that is no use to on-call.`,
     });
   }
-  const queue = policyProblem('queue', rule.queueDelivery);
+  const queuePolicy = need(facts.incidentQueue).policy;
+  const queue = policyProblem('queue', simulateDelivery(queuePolicy, facts.incidentQueueArn, facts.account, deliveryProbes('queue', rule.arn)));
   if (queue) problems.push(queue);
   if (dlq && dlq !== facts.incidentQueueArn && rule.deadLetterQueue?.arn === dlq) {
     const dead = rule.deadLetterQueue;
-    if (!need(dead.policy).exists) {
+    const read = need(dead.policy);
+    if (!read.exists) {
       problems.push({ observed: `dead-letter queue ${dlq} does not exist`, hint: 'Point the dead-letter configuration at a queue that exists, in this account and region.' });
     } else {
-      const deadProblem = policyProblem('dead-letter queue', dead.delivery);
+      const deadProblem = policyProblem('dead-letter queue', simulateDelivery(read.policy, dlq, facts.account, deliveryProbes('queue', rule.arn)));
       if (deadProblem) problems.push(deadProblem);
     }
   }
@@ -479,7 +463,8 @@ function judgeTopicTarget(facts: Facts, rule: BusRule, target: Target): TopicJud
       }
     }
   }
-  const topic = policyProblem('topic', rule.topicDelivery);
+  const topicPolicy = need(facts.onCallTopic).policy;
+  const topic = policyProblem('topic', simulateDelivery(topicPolicy, facts.onCallTopicArn, facts.account, deliveryProbes('topic', rule.arn)));
   if (topic) problems.push(topic);
   return { rule, target, problems, produced };
 }
@@ -810,12 +795,10 @@ export const checker = defineChecker({
         .sort((a, b) => Number(b.targets.ok && b.targets.value.some((t) => labTargets.includes(t.Arn ?? ''))) - Number(a.targets.ok && a.targets.value.some((t) => labTargets.includes(t.Arn ?? ''))))
         .slice(0, MAX_RULES_TESTED)
         .map((w) => w.rule.Name);
-      const [queue, topic] = await Promise.all([incidentQueueRead, onCallTopicRead]);
       return Promise.all(
         withTargets.map(async ({ rule, targets }): Promise<BusRule> => {
           const arn = rule.Arn ?? '';
           const queueTarget = queueTargetOf(targets, outputs.incidentQueueArn);
-          const topicTarget = targets.ok ? targets.value.find((t) => t.Arn === outputs.onCallTopicArn) : undefined;
           const matchesRead = tested.includes(rule.Name)
             ? readFact(() => Promise.all(samples.map((s) => testPattern(events, rule.EventPattern ?? '', s.event))))
             : Promise.resolve(null);
@@ -834,9 +817,7 @@ export const checker = defineChecker({
                   const attributes = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] }))).Attributes ?? {};
                   return { exists: true, policy: attributes.Policy ?? null };
                 });
-                const delivery =
-                  policy.ok && policy.value.exists ? await simulateDelivery(policy.value.policy ?? undefined, dlqArn, account, deliveryProbes('queue', arn)) : null;
-                return { arn: dlqArn, policy, delivery };
+                return { arn: dlqArn, policy };
               })()
             : Promise.resolve(null);
           const metricsRead = queueTarget
@@ -854,17 +835,7 @@ export const checker = defineChecker({
                 return { invocations: sums.get('invocations')!.total, failedInvocations: sums.get('failed')!.total, recentFailedInvocations: sums.get('failed')!.recent };
               })
             : Promise.resolve(null);
-          const queueDeliveryRead =
-            queueTarget && queue.ok ? simulateDelivery(queue.value.policy ?? undefined, outputs.incidentQueueArn, account, deliveryProbes('queue', arn)) : Promise.resolve(null);
-          const topicDeliveryRead =
-            topicTarget && topic.ok ? simulateDelivery(topic.value.policy ?? undefined, outputs.onCallTopicArn, account, deliveryProbes('topic', arn)) : Promise.resolve(null);
-          const [matches, deadLetterQueue, metrics, queueDelivery, topicDelivery] = await Promise.all([
-            matchesRead,
-            deadLetterRead,
-            metricsRead,
-            queueDeliveryRead,
-            topicDeliveryRead,
-          ]);
+          const [matches, deadLetterQueue, metrics] = await Promise.all([matchesRead, deadLetterRead, metricsRead]);
           return {
             name: rule.Name ?? '',
             arn,
@@ -872,8 +843,6 @@ export const checker = defineChecker({
             ...(rule.EventPattern ? { eventPattern: rule.EventPattern } : {}),
             targets,
             matches,
-            queueDelivery,
-            topicDelivery,
             deadLetterQueue,
             metrics,
           };

@@ -30,7 +30,7 @@ import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
 import { roleCalls, solutionActions } from '../../labs/eventbridge-incidents/calls';
 import { EVENT_SOURCE, ON_CALL_LINE, Outputs, SAMPLE_EVENTS, onCallLine, sampleEnvelope } from '../../labs/eventbridge-incidents/contract';
-import { asExpected, deliveryProbes, simulateDelivery } from '../../labs/eventbridge-incidents/delivery-policy';
+import { asExpected, deliveryContext, deliveryProbes, evaluateResourcePolicy, simulateDelivery } from '../../labs/eventbridge-incidents/delivery-policy';
 import { applyInputTransformer, readPath } from '../../labs/eventbridge-incidents/input-transformer';
 import { lab } from '../../labs/eventbridge-incidents/lab';
 import {
@@ -41,6 +41,7 @@ import {
   SOLUTION_PATTERN,
   SOLUTION_RULE_NAME,
   alarmPattern,
+  deliveryPolicy,
   solve,
 } from '../../labs/eventbridge-incidents/solution';
 import {
@@ -670,43 +671,94 @@ describe('input transformer (pure)', () => {
   });
 });
 
-describe('delivery policy (pure, evaluated with iam-simulate)', () => {
-  const decide = async (document: string | undefined, kind: 'queue' | 'topic' = 'queue') =>
-    (await simulateDelivery(document, kind === 'queue' ? QUEUE_ARN : TOPIC_ARN, ACCOUNT, deliveryProbes(kind, RULE_ARN))).map((d) => d.decision);
+describe('delivery policy (pure), table-tested against iam-simulate', () => {
+  /** The same probes decided by @cloud-copilot/iam-simulate, the reference implementation of IAM's evaluation. */
+  async function oracle(document: string | undefined, resourceArn: string, kind: 'queue' | 'topic'): Promise<string[]> {
+    const { runSimulation } = await import('@cloud-copilot/iam-simulate');
+    return Promise.all(
+      deliveryProbes(kind, RULE_ARN).map(async (probe) => {
+        const result = await runSimulation(
+          {
+            request: { principal: 'events.amazonaws.com', action: probe.action, resource: { resource: resourceArn, accountId: ACCOUNT }, contextVariables: deliveryContext(probe.sourceArn, ACCOUNT) },
+            identityPolicies: [],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            ...(document ? { resourcePolicy: JSON.parse(document) as unknown } : {}),
+          },
+          {},
+        );
+        return result.resultType === 'error' ? `error ${JSON.stringify(result.errors)}` : result.overallResult;
+      }),
+    );
+  }
+  const decide = (document: string | undefined, resourceArn: string, kind: 'queue' | 'topic') =>
+    simulateDelivery(document, resourceArn, ACCOUNT, deliveryProbes(kind, RULE_ARN)).map((d) => d.decision);
+  const deny = (action: string, resource: string, condition?: object, principal: unknown = '*') => ({
+    Effect: 'Deny',
+    Principal: principal,
+    Action: action,
+    Resource: resource,
+    ...(condition ? { Condition: condition } : {}),
+  });
 
   it.each<[string, string | undefined, string[]]>([
     ['no policy', undefined, ['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']],
     ['the SSL-only starting policy', SSL_ONLY_QUEUE_POLICY, ['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']],
     ['SendMessage for the rule', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, onRule)]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['SendMessage for the rule, with the SSL deny kept', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, onRule), deny('sqs:*', QUEUE_ARN, { Bool: { 'aws:SecureTransport': 'false' } }, { AWS: '*' })]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
     ['SendMessage for the whole account', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, { StringEquals: { 'aws:SourceAccount': ACCOUNT } })]), ['Allowed', 'Allowed', 'ImplicitlyDenied']],
     ['SendMessage for rules of the bus (ArnLike wildcard)', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, { ArnLike: { 'aws:SourceArn': 'arn:aws:events:*:*:rule/doplab-payments/*' } })]), ['Allowed', 'Allowed', 'ImplicitlyDenied']],
+    ['SendMessage with no condition', policy([allowEvents('sqs:SendMessage', QUEUE_ARN)]), ['Allowed', 'Allowed', 'ImplicitlyDenied']],
     ['sqs:* for the rule', policy([allowEvents('sqs:*', QUEUE_ARN, onRule)]), ['Allowed', 'ImplicitlyDenied', 'Allowed']],
-    ['an allow overridden by an explicit deny for the service', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, onRule), { Effect: 'Deny', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: QUEUE_ARN }]), ['ExplicitlyDenied', 'ExplicitlyDenied', 'ImplicitlyDenied']],
+    ['sqs:Send* (wildcard action) for the rule', policy([allowEvents('sqs:Send*', QUEUE_ARN, onRule)]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['SQS:SENDMESSAGE (actions ignore case)', policy([allowEvents('SQS:SENDMESSAGE', QUEUE_ARN, onRule)]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['Principal "*" with the rule condition', policy([{ ...allowEvents('sqs:SendMessage', QUEUE_ARN, onRule), Principal: '*' }]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['Principal {"AWS": "*"} with the rule condition', policy([{ ...allowEvents('sqs:SendMessage', QUEUE_ARN, onRule), Principal: { AWS: '*' } }]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['another service principal', policy([{ ...allowEvents('sqs:SendMessage', QUEUE_ARN, onRule), Principal: { Service: 'sns.amazonaws.com' } }]), ['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']],
     ['an allow to the account root (not the service)', policy([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sqs:SendMessage', Resource: QUEUE_ARN }]), ['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['an allow overridden by an explicit deny for the service', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, onRule), deny('sqs:SendMessage', QUEUE_ARN, undefined, { Service: 'events.amazonaws.com' })]), ['ExplicitlyDenied', 'ExplicitlyDenied', 'ImplicitlyDenied']],
+    ['a deny for every rule but this one (ArnNotEquals)', policy([allowEvents('sqs:SendMessage', QUEUE_ARN), deny('sqs:SendMessage', QUEUE_ARN, { ArnNotEquals: { 'aws:SourceArn': RULE_ARN } })]), ['Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied']],
+    ['a condition on a key the request lacks', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } })]), ['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['...IfExists on a key the request lacks', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, { StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' }, ...onRule })]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['a Null condition', policy([allowEvents('sqs:SendMessage', QUEUE_ARN, { Null: { 'aws:SourceArn': 'false' }, ...onRule })]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['NotAction', policy([{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, NotAction: 'sqs:ReceiveMessage', Resource: QUEUE_ARN, Condition: onRule }]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
     ['the wrong resource', policy([allowEvents('sqs:SendMessage', `${QUEUE_ARN}-other`, onRule)]), ['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['a resource wildcard over the account', policy([allowEvents('sqs:SendMessage', `arn:aws:sqs:${REGION}:${ACCOUNT}:*`, onRule)]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
   ])('queue: %s', async (_, document, expected) => {
-    expect(await decide(document)).toEqual(expected);
+    expect(decide(document, QUEUE_ARN, 'queue')).toEqual(expected);
+    expect(await oracle(document, QUEUE_ARN, 'queue')).toEqual(expected);
   });
 
-  it('topic: Publish for the rule, with the SSL deny kept, is exactly right', async () => {
-    const decisions = await simulateDelivery(
-      policy([allowEvents('sns:Publish', TOPIC_ARN, onRule), { Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: TOPIC_ARN, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }]),
-      TOPIC_ARN,
-      ACCOUNT,
-      deliveryProbes('topic', RULE_ARN),
-    );
-    expect(decisions.map((d) => [d.action, d.decision])).toEqual([
-      ['sns:Publish', 'Allowed'],
-      ['sns:Publish', 'ImplicitlyDenied'],
-      ['sns:Subscribe', 'ImplicitlyDenied'],
-    ]);
+  it.each<[string, string | undefined, string[]]>([
+    ['the SSL-only starting policy', SSL_ONLY_TOPIC_POLICY, ['ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['Publish for the rule, with the SSL deny kept', policy([allowEvents('sns:Publish', TOPIC_ARN, onRule), deny('sns:Publish', TOPIC_ARN, { Bool: { 'aws:SecureTransport': 'false' } })]), ['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']],
+    ['sns:* for the rule', policy([allowEvents('sns:*', TOPIC_ARN, onRule)]), ['Allowed', 'ImplicitlyDenied', 'Allowed']],
+    ['Publish for the account (SourceAccount)', policy([allowEvents('sns:Publish', TOPIC_ARN, { StringEquals: { 'aws:SourceAccount': ACCOUNT } })]), ['Allowed', 'Allowed', 'ImplicitlyDenied']],
+  ])('topic: %s', async (_, document, expected) => {
+    expect(decide(document, TOPIC_ARN, 'topic')).toEqual(expected);
+    expect(await oracle(document, TOPIC_ARN, 'topic')).toEqual(expected);
+  });
+
+  it('marks decisions as expected or not', () => {
+    const decisions = simulateDelivery(deliveryPolicy(QUEUE_ARN, 'sqs:SendMessage', RULE_ARN), QUEUE_ARN, ACCOUNT, deliveryProbes('queue', RULE_ARN));
     expect(decisions.every(asExpected)).toBe(true);
+    expect(simulateDelivery(undefined, QUEUE_ARN, ACCOUNT, deliveryProbes('queue', RULE_ARN)).map(asExpected)).toEqual([false, true, true]);
   });
 
-  it('reports a policy that is not JSON as an Error decision', async () => {
-    const decisions = await simulateDelivery('{not json', QUEUE_ARN, ACCOUNT, deliveryProbes('queue', RULE_ARN));
-    expect(decisions.map((d) => d.decision)).toEqual(['Error', 'Error', 'Error']);
-    expect(decisions[0].error).toMatch(/not JSON/);
+  it('gives Error, never a guess, for a policy that is not JSON or uses what it does not evaluate', () => {
+    const notJson = simulateDelivery('{not json', QUEUE_ARN, ACCOUNT, deliveryProbes('queue', RULE_ARN));
+    expect(notJson.map((d) => d.decision)).toEqual(['Error', 'Error', 'Error']);
+    expect(notJson[0].error).toMatch(/not JSON/);
+    const numeric = simulateDelivery(policy([allowEvents('sqs:SendMessage', QUEUE_ARN, { NumericLessThan: { 'aws:EpochTime': '1' } })]), QUEUE_ARN, ACCOUNT, deliveryProbes('queue', RULE_ARN));
+    expect(numeric[0]).toMatchObject({ decision: 'Error', error: 'condition operator NumericLessThan is not evaluated' });
+    const variable = simulateDelivery(policy([allowEvents('sqs:SendMessage', 'arn:aws:sqs:*:${aws:PrincipalAccount}:*')]), QUEUE_ARN, ACCOUNT, deliveryProbes('queue', RULE_ARN));
+    expect(variable[0].decision).toBe('Error');
+  });
+
+  it('reads the real shape of policies the checks see', () => {
+    expect(evaluateResourcePolicy(JSON.parse(SSL_ONLY_QUEUE_POLICY), { service: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: QUEUE_ARN, context: { 'aws:SecureTransport': 'false' } })).toBe(
+      'ExplicitlyDenied',
+    );
   });
 });
 
