@@ -24,6 +24,7 @@ export const LAB_SERVICES = [
   's3',
   'config',
   'dynamodb',
+  'sqs',
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */
