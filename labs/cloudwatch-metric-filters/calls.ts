@@ -1,0 +1,48 @@
+// The calls each role of the lab must be able to make, and the service deliveries it relies on (test/policy/ proves them).
+import { functionLogCalls, lambdaAssumesRole, type CallEnv, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
+import { APP_LOG_GROUP_NAME, APP_LOG_STREAM_NAME, LAB_ID } from './contract';
+
+const alarmArn = (env: CallEnv, name: string) => `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:${name}`;
+const topicArn = (env: CallEnv) => `arn:${env.partition}:sns:${env.region}:${env.account}:DopLab-${LAB_ID}-alerts`;
+
+export const roleCalls: LabRoleCalls = [
+  {
+    role: 'Generator/Role',
+    purpose: 'generator function, run every minute by EventBridge',
+    calls: (env) => [
+      { action: 'logs:PutLogEvents', resource: `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:${APP_LOG_GROUP_NAME}:log-stream:${APP_LOG_STREAM_NAME}` },
+      ...functionLogCalls(env, LAB_ID, 'generator'),
+    ],
+  },
+  {
+    role: 'Cleanup/Handler/Role',
+    purpose: 'in-stack cleanup handler',
+    calls: (env) => [
+      { action: 'cloudwatch:DescribeAlarms', resource: '*' },
+      { action: 'cloudwatch:DeleteAlarms', resource: alarmArn(env, 'orders-api-errors') },
+      ...functionLogCalls(env, LAB_ID, 'cleanup'),
+    ],
+  },
+];
+
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [
+  {
+    principal: 'cloudwatch.amazonaws.com',
+    purpose: "the learner's alarm notifies the alert topic",
+    action: 'sns:Publish',
+    resource: topicArn(env),
+    context: { 'aws:SourceAccount': env.account, 'aws:SourceArn': alarmArn(env, 'orders-api-errors') },
+  },
+  {
+    principal: 'events.amazonaws.com',
+    purpose: 'the schedule rule runs the generator',
+    action: 'lambda:InvokeFunction',
+    resource: '@{Generator/Function.Arn}',
+    context: { 'aws:SourceAccount': env.account, 'aws:SourceArn': '@{GeneratorSchedule.Arn}' },
+  },
+  lambdaAssumesRole(env, 'Generator/Role'),
+  lambdaAssumesRole(env, 'Cleanup/Handler/Role'),
+];
+
+/** What the reference solution sends, with the learner's credentials. */
+export const solutionActions: readonly string[] = ['logs:PutMetricFilter', 'logs:PutRetentionPolicy', 'cloudwatch:PutMetricAlarm'];
