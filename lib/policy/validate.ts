@@ -94,7 +94,7 @@ export async function validateStatement(statement: Statement, kind: FoundPolicy[
   }
   if (kind !== 'trust' && statement.Resource !== undefined && !actions.includes('*')) {
     for (const resource of resources) {
-      if (!resourceFitsSome.has(resource)) {
+      if (resource !== '*' && !resourceFitsSome.has(resource)) {
         problems.push({ action: actions.join(','), problem: `resource ${resource} fits no resource type of the statement's actions` });
       }
     }

@@ -128,3 +128,19 @@ describe.each(LABS.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
     expect(undeclared(staticActions(source), declared)).toEqual([]);
   });
 });
+
+describe('the drift check (control)', () => {
+  it('finds an undeclared command in a handler, sent or only importable', async () => {
+    const source = "const { ECSClient, ListTaskDefinitionsCommand, DeleteTaskDefinitionsCommand } = require('@aws-sdk/client-ecs');";
+    const declared = new Set(['ecs:ListTaskDefinitions']);
+    expect(undeclared(staticActions(source), declared)).toEqual(['ecs:DeleteTaskDefinitions']);
+    const { stubs, actions } = recordCalls(source);
+    try {
+      const { ECSClient, DeleteTaskDefinitionsCommand } = await import('@aws-sdk/client-ecs');
+      await new ECSClient({ region: 'eu-west-1' }).send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['web:2'] }));
+      expect(undeclared(actions(), declared)).toEqual(['ecs:DeleteTaskDefinitions']);
+    } finally {
+      stubs.forEach((s) => s.restore());
+    }
+  });
+});
