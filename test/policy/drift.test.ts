@@ -3,11 +3,12 @@
 // must be declared (cleanup: its role's calls in calls.ts; solution: solutionActions).
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { labPaths } from '../../lib/lab';
 import { proofEnv, roleAt } from '../../lib/policy/proof';
 import { sdkCallAction } from '../../lib/policy/sdk-actions';
-import { templatePolicies, type Template } from '../../lib/policy/template-policies';
+import type { Template } from '../../lib/policy/intrinsics';
+import { templatePolicies } from '../../lib/policy/template-policies';
 import { LABS } from '../../labs';
 import { labRegions } from '../../lib/lab';
 import { stackNameFor } from '../../lib/contract';
@@ -42,7 +43,12 @@ function recordCalls(source: string): { stubs: { restore(): void }[]; actions: (
   const stubs = modules.map((m) => {
     const sdk = require(m) as Record<string, Client>;
     const clientName = clientOf(sdk);
-    const stub = mockClient(sdk[clientName] as never) as AwsClientStub<never>;
+    // One stub per client class; its type parameters differ per class, so it is kept as the common shape.
+    const stub = mockClient(sdk[clientName] as never) as unknown as {
+      onAnyCommand(): { resolves(output: object): unknown };
+      restore(): void;
+      calls(): { args: unknown[] }[];
+    };
     stub.onAnyCommand().resolves({});
     return { stub, clientName, restore: () => stub.restore() };
   });

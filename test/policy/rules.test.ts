@@ -2,11 +2,14 @@
 import { proofEnv, proveRoleCalls, proveServiceCalls } from '../../lib/policy/proof';
 import { RESOURCE_TYPES, TemplateResolver, type Template } from '../../lib/policy/intrinsics';
 import { sdkCallAction } from '../../lib/policy/sdk-actions';
-import { templatePolicies } from '../../lib/policy/template-policies';
+import { templatePolicies, type PolicyDocument } from '../../lib/policy/template-policies';
 import { describeFinding, validateDocument } from '../../lib/policy/validate';
 
 const env = proofEnv('DopLab-fixture');
-const allow = (Action: string | string[], Resource: string | string[], Condition?: object) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Action, Resource, ...(Condition ? { Condition } : {}) }] });
+const allow = (Action: string | string[], Resource: string | string[], Condition?: Record<string, Record<string, unknown>>): PolicyDocument => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action, Resource, ...(Condition ? { Condition } : {}) }],
+});
 
 describe('static validation against the Service Authorization Reference', () => {
   it('rejects an ARN on an action that supports no resource type', async () => {
