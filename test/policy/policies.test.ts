@@ -5,8 +5,13 @@ import { cloudFormationCalls, type ResourceCall } from '../../lib/policy/cfn-act
 import { expiryRoleCalls, expiryServiceCalls, graderRoleCalls } from '../../lib/policy/platform-calls';
 import { proveRoleCalls, proveServiceCalls } from '../../lib/policy/proof';
 import { describeFinding, validatePolicies } from '../../lib/policy/validate';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { labPaths } from '../../lib/lab';
+import { roleAt } from '../../lib/policy/proof';
 import { LABS } from '../../labs';
 import { labCalls, labTargets, platformTargets, type LabTarget, type PlatformTarget } from '../support/policy-targets';
+import { recordCalls, staticActions, undeclaredIn } from '../support/sdk-recorder';
 
 let labs: LabTarget[];
 let platform: ReturnType<typeof platformTargets>;
@@ -103,6 +108,41 @@ describe('the service deliveries labs rely on are allowed by the resource polici
     expect(await proveServiceCalls(t.title, t.policies, [{ principal: 'lambda.amazonaws.com', purpose: 'control', action: 'sts:AssumeRole', resource: roleArn, context: {} }], t.env)).toEqual([
       expect.stringContaining('ImplicitlyDenied'),
     ]);
+  });
+});
+
+describe("the cleanup role's declared calls cannot drift from its handler", () => {
+  it.each(LABS.map((lab) => [lab.id]))('lab %s: every command the cleanup handler sends (run against mocks) or can send (in its source) is declared', async (id) => {
+    const handlerFile = join(labPaths(id).dir, 'cleanup.handler.js');
+    expect(existsSync(handlerFile)).toBe(true);
+    const source = readFileSync(handlerFile, 'utf8');
+    const { roleCalls } = labCalls({ id });
+    const declaredInSomeContext = new Set<string>();
+    for (const t of labs.filter((x) => x.lab.id === id)) {
+      // The cleanup's role: Custom::DopLabCleanup → its function → the function's role.
+      const [cleanup] = Object.values(t.template.Resources).filter((r) => r.Type === 'Custom::DopLabCleanup');
+      const fnId = (cleanup.Properties?.ServiceToken as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+      const roleId = (t.template.Resources[fnId].Properties?.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+      const declaration = roleCalls.find((d) => roleAt(t.policies, d.role)?.logicalId === roleId);
+      expect([t.title, roleId, declaration !== undefined]).toEqual([t.title, roleId, true]);
+      const declared = new Set(declaration!.calls(t.env).map((c) => c.action));
+      declared.forEach((a) => declaredInSomeContext.add(a));
+
+      const { stubs, actions } = recordCalls(source);
+      try {
+        const handler = require(handlerFile) as { onDelete: (props: Record<string, string>, log: () => void, sleep: () => Promise<void>) => Promise<void> };
+        // The properties CloudFormation sends, resolved in the proof environment; every read answers empty.
+        const { ServiceToken: _token, ServiceTimeout: _timeout, ...props } = t.policies.resolver.resolve(cleanup.Properties) as Record<string, string>;
+        await handler.onDelete({ ...props, PollSeconds: '0' }, () => undefined, async () => undefined).catch(() => undefined);
+        const sent = actions();
+        expect(sent.length).toBeGreaterThan(0);
+        expect({ stack: t.title, undeclared: undeclaredIn(sent, declared) }).toEqual({ stack: t.title, undeclared: [] });
+      } finally {
+        stubs.forEach((s) => s.restore());
+      }
+    }
+    // Every command the source can send, reached by these runs or not (some only in one context, e.g. the lab's own recorder).
+    expect(undeclaredIn(staticActions(source), declaredInSomeContext)).toEqual([]);
   });
 });
 
