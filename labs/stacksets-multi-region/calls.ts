@@ -1,6 +1,7 @@
 // The calls each role of the lab must be able to make, and the service deliveries it relies on (test/policy/ proves them).
+import { join } from 'node:path';
 import { functionLogCalls, lambdaAssumesRole, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
-import { BASELINE_ALARM_NAME, BASELINE_LOG_GROUP_NAME, LAB_ID, STACK_INSTANCE_PREFIX } from './contract';
+import { BASELINE_ALARM_NAME, BASELINE_FILE, BASELINE_LOG_GROUP_NAME, LAB_ID, STACK_INSTANCE_PREFIX } from './contract';
 
 const STACK_SET = 'doplab-baseline';
 const stackSetArn = (env: CallEnv) => `arn:${env.partition}:cloudformation:${env.region}:${env.account}:stackset/${STACK_SET}:0f2c4e6a-8b1d-4f3e-9a5c-7d6e8f901234`;
@@ -8,7 +9,8 @@ const executionRoleArn = (env: CallEnv) => `arn:${env.partition}:iam::${env.acco
 
 /**
  * What StackSets does with the execution role in one target region: run the instance stack (create, update,
- * delete, drift detection) and, through CloudFormation, the baseline's resources (baseline.yaml).
+ * delete, drift detection). What CloudFormation then does for the baseline's resources is derived from
+ * baseline.yaml (`deploysTemplate`).
  */
 function executionCalls(env: CallEnv, region: string): DeclaredCall[] {
   const stack = `arn:${env.partition}:cloudformation:${region}:${env.account}:stack/${STACK_INSTANCE_PREFIX}${STACK_SET}-4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d/5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c`;
@@ -24,11 +26,10 @@ function executionCalls(env: CallEnv, region: string): DeclaredCall[] {
     // StackSets hands the template over from and reports to service-owned buckets and topics (AWS's documented minimum).
     { action: 's3:GetObject', resource: `arn:${env.partition}:s3:::cloudformation-stackset-templates-${region}/${STACK_SET}/template.json`, context: inRegion },
     { action: 'sns:Publish', resource: `arn:${env.partition}:sns:${region}:${env.account}:cfn-stackset-events`, context: inRegion },
-    ...['CreateLogGroup', 'PutRetentionPolicy', 'TagResource', 'PutMetricFilter', 'DeleteMetricFilter', 'DeleteLogGroup'].map((op) => ({ action: `logs:${op}`, resource: `${logGroup}:*`, context: inRegion })),
+    // Drift detection reads the baseline's resources back.
     { action: 'logs:DescribeLogGroups', resource: '*', context: inRegion },
     { action: 'logs:DescribeMetricFilters', resource: `${logGroup}:*`, context: inRegion },
-    ...['PutMetricAlarm', 'TagResource', 'DeleteAlarms'].map((op) => ({ action: `cloudwatch:${op}`, resource: alarm, context: inRegion })),
-    { action: 'cloudwatch:DescribeAlarms', resource: '*', context: inRegion },
+    { action: 'cloudwatch:DescribeAlarms', resource: alarm, context: inRegion },
   ];
 }
 
@@ -42,6 +43,7 @@ export const roleCalls: LabRoleCalls = [
     role: 'ExecutionRole',
     purpose: 'StackSets execution role (the administration role assumes it in every target region)',
     calls: (env) => env.regions.flatMap((region) => executionCalls(env, region)),
+    deploysTemplate: join(__dirname, BASELINE_FILE),
   },
   {
     role: 'Cleanup/Handler/Role',

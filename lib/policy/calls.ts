@@ -47,6 +47,12 @@ export interface RoleCalls {
   readonly purpose: string;
   /** The calls, as the code forms them in this environment (none when the role does not exist in `env.context`). */
   readonly calls: (env: CallEnv) => readonly DeclaredCall[];
+  /**
+   * For a CloudFormation execution role (a StackSets execution role, a pipeline's deploy role): the absolute path of
+   * the template (JSON, or YAML in long form) CloudFormation deploys with it, in every region of `env.regions`. The
+   * proofs add the calls CloudFormation makes for each of its resources (lib/policy/cfn-actions.ts). @default none
+   */
+  readonly deploysTemplate?: string;
 }
 
 /** A lab's `labs/<id>/calls.ts` exports `roleCalls`: one entry per role its stack creates. */

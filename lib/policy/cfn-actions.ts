@@ -10,6 +10,8 @@ import type { TemplateResolver } from './intrinsics';
 /** A type's calls: on the resource's own ARN (`self`) when the resolver can form it, else on `*`. */
 interface TypeActions {
   readonly actions: readonly string[];
+  /** The ARN the calls are authorized on when it is another resource's (a metric filter's log group). @default its own */
+  readonly on?: (properties: Record<string, unknown>, env: { partition: string; region: string; account: string }) => string;
   /** Service-linked role CloudFormation may have to create on first use (iam:AWSServiceName). */
   readonly serviceLinkedRole?: string;
 }
@@ -24,7 +26,10 @@ export const CFN_ACTIONS: Readonly<Record<string, TypeActions>> = {
   'AWS::Lambda::Permission': { actions: ['lambda:AddPermission', 'lambda:RemovePermission'] },
   'AWS::Logs::LogGroup': { actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource', 'logs:DescribeLogGroups', 'logs:DeleteLogGroup'] },
   'AWS::Logs::LogStream': { actions: ['logs:CreateLogStream', 'logs:DeleteLogStream'] },
-  'AWS::Logs::MetricFilter': { actions: ['logs:PutMetricFilter', 'logs:DescribeMetricFilters', 'logs:DeleteMetricFilter'] },
+  'AWS::Logs::MetricFilter': {
+    actions: ['logs:PutMetricFilter', 'logs:DescribeMetricFilters', 'logs:DeleteMetricFilter'],
+    on: (p, e) => `arn:${e.partition}:logs:${e.region}:${e.account}:log-group:${String(p.LogGroupName)}:*`,
+  },
   'AWS::Events::Rule': { actions: ['events:PutRule', 'events:PutTargets', 'events:DescribeRule', 'events:RemoveTargets', 'events:DeleteRule'] },
   'AWS::Scheduler::Schedule': { actions: ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'] },
   'AWS::SNS::Topic': { actions: ['sns:CreateTopic', 'sns:TagResource', 'sns:GetTopicAttributes', 'sns:DeleteTopic'] },
@@ -133,7 +138,7 @@ export async function cloudFormationCalls(resolver: TemplateResolver): Promise<{
         ? ((properties.Roles as string[]) ?? []).map((name) => `arn:${partition}:iam::${account}:role/${name}`)
         : type === 'AWS::Lambda::Permission'
           ? [String(properties.FunctionName).startsWith('arn:') ? String(properties.FunctionName) : '*']
-          : [targetOf(resolver, logicalId)];
+          : [row.on ? row.on(properties, resolver.env) : targetOf(resolver, logicalId)];
     for (const arn of target) for (const action of row.actions) calls.push(at(action, await resourceFor(action, arn)));
     for (const role of passedRoles(properties, partition)) calls.push(at('iam:PassRole', role));
     if (row.serviceLinkedRole) {

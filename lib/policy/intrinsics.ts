@@ -53,6 +53,7 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeRow>> = {
   'AWS::StepFunctions::StateMachine': { nameProperty: 'StateMachineName', maxLength: 80, ref: 'arn', arn: 'arn:${partition}:states:${region}:${account}:stateMachine:${name}', attributes: { Name: '${name}' } },
   'AWS::KMS::Key': { ref: 'arn', arn: 'arn:${partition}:kms:${region}:${account}:key/${uuid}', attributes: { KeyId: '${uuid}' } },
   'AWS::SSM::Parameter': { nameProperty: 'Name', maxLength: 128 },
+  'AWS::CloudWatch::Alarm': { nameProperty: 'AlarmName', maxLength: 255, arn: 'arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}' },
   'AWS::ECR::Repository': { nameProperty: 'RepositoryName', maxLength: 256, lower: true, arn: 'arn:${partition}:ecr:${region}:${account}:repository/${name}', attributes: { RepositoryUri: '${account}.dkr.ecr.${region}.amazonaws.com/${name}' } },
   'AWS::ECS::Cluster': { nameProperty: 'ClusterName', maxLength: 255, arn: 'arn:${partition}:ecs:${region}:${account}:cluster/${name}' },
   'AWS::ECS::TaskDefinition': { nameProperty: 'Family', maxLength: 255, ref: 'arn', arn: 'arn:${partition}:ecs:${region}:${account}:task-definition/${name}:1', attributes: { TaskDefinitionArn: '${arn}' } },

@@ -1,7 +1,9 @@
 // The policy proofs over one synthesized template: every declared role call simulated against the role's policies,
 // every service-principal delivery against the resource policy, every template role declared. Returns one line per
 // failure (empty: proven). No aws-cdk-lib import.
+import { cloudFormationCalls } from './cfn-actions';
 import type { CallEnv, DeclaredCall, RoleCalls, ServicePrincipalCall } from './calls';
+import { TemplateResolver, type Template } from './intrinsics';
 import { simulateRoleCall, simulateServiceCall } from './simulate';
 import type { RoleModel, TemplatePolicies } from './template-policies';
 
@@ -55,7 +57,16 @@ export function roleAt(tp: TemplatePolicies, path: string): RoleModel | undefine
  * a template role nobody declared, on a declared role with calls that the template lacks, and on a role whose AWS
  * managed policies are unknown.
  */
-export async function proveRoleCalls(stack: string, tp: TemplatePolicies, declarations: readonly RoleCalls[], env: CallEnv): Promise<string[]> {
+export async function proveRoleCalls(
+  stack: string,
+  tp: TemplatePolicies,
+  declarations: readonly RoleCalls[],
+  env: CallEnv,
+  /** Reads a `deploysTemplate` file. */
+  loadTemplate: (path: string) => Template = () => {
+    throw new Error('no template loader given');
+  },
+): Promise<string[]> {
   const failures: string[] = [];
   for (const role of tp.roles) {
     if (!declarations.some((d) => d.role === role.path || d.role === role.logicalId)) {
@@ -63,7 +74,7 @@ export async function proveRoleCalls(stack: string, tp: TemplatePolicies, declar
     }
   }
   for (const declaration of declarations) {
-    const calls = declaration.calls(env);
+    const calls = [...declaration.calls(env), ...(declaration.deploysTemplate ? await deployCalls(loadTemplate(declaration.deploysTemplate), env, failures, stack) : [])];
     const role = roleAt(tp, declaration.role);
     if (!role) {
       if (calls.length > 0) failures.push(`${stack} has no role ${declaration.role}, yet calls.ts declares ${calls.length} calls for it`);
@@ -88,6 +99,19 @@ export async function proveRoleCalls(stack: string, tp: TemplatePolicies, declar
     }
   }
   return failures;
+}
+
+/** What CloudFormation calls, in each region of `env`, to create and delete the resources of `template`. */
+async function deployCalls(template: Template, env: CallEnv, failures: string[], stack: string): Promise<DeclaredCall[]> {
+  const calls: DeclaredCall[] = [];
+  for (const region of env.regions) {
+    const stackName = `${env.stackName}-deployed`;
+    const resolver = new TemplateResolver(template, { ...env, region, stackName, stackId: `arn:${env.partition}:cloudformation:${region}:${env.account}:stack/${stackName}/6c3f0e50-ab12-11ef-9f1b-0a1b2c3d4e5f` });
+    const found = await cloudFormationCalls(resolver);
+    for (const type of found.unknownTypes) failures.push(`${stack}: a deployed template declares ${type}, which CFN_ACTIONS in lib/policy/cfn-actions.ts lacks`);
+    calls.push(...found.calls.map(({ action, resource, context }) => ({ action, resource, context: { 'aws:RequestedRegion': region, ...context } })));
+  }
+  return calls;
 }
 
 /** Simulates every service-principal call against the resource policy of its target; fails on each refused one. */

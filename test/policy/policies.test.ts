@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { labPaths } from '../../lib/lab';
 import { roleAt } from '../../lib/policy/proof';
 import { LABS } from '../../labs';
-import { labCalls, labTargets, platformTargets, type LabTarget, type PlatformTarget } from '../support/policy-targets';
+import { labCalls, labTargets, loadTemplateFile, platformTargets, type LabTarget, type PlatformTarget } from '../support/policy-targets';
 import { recordCalls, staticActions, undeclaredIn } from '../support/sdk-recorder';
 
 let labs: LabTarget[];
@@ -45,7 +45,7 @@ describe('every role can make the calls it declares, and nothing undeclared hide
     const { roleCalls } = labCalls({ id });
     const failures: string[] = [];
     for (const t of labs.filter((x) => x.lab.id === id)) {
-      failures.push(...(await proveRoleCalls(t.title, t.policies, [...roleCalls, expiryRoleCalls], t.env)));
+      failures.push(...(await proveRoleCalls(t.title, t.policies, [...roleCalls, expiryRoleCalls], t.env, loadTemplateFile)));
     }
     expect(failures).toEqual([]);
   });

@@ -104,6 +104,23 @@ describe('simulation of declared calls', () => {
   });
 });
 
+describe('a CloudFormation execution role (deploysTemplate)', () => {
+  const deployed: Template = { Resources: { Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/audit' } }, Odd: { Type: 'AWS::Foo::Bar', Properties: {} } } };
+  const role = (statement: object) => templatePolicies(fixture({ Version: '2012-10-17', Statement: [statement] }), { ...env, regions: ['eu-west-1', 'us-east-1'] });
+
+  it("fails when the role cannot create the template's resources in every region, and names an unknown type", async () => {
+    const tp = role({ Effect: 'Allow', Action: 'logs:*', Resource: 'arn:aws:logs:eu-west-1:111122223333:log-group:/audit*' });
+    const failures = await proveRoleCalls('DopLab-fixture', tp, [{ role: 'Role', purpose: 'execution', calls: () => [], deploysTemplate: 'deployed.yaml' }], { ...env, regions: ['eu-west-1', 'us-east-1'] }, () => deployed);
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('AWS::Foo::Bar, which CFN_ACTIONS in lib/policy/cfn-actions.ts lacks'),
+        expect.stringContaining('logs:CreateLogGroup on arn:aws:logs:us-east-1:111122223333:log-group:/audit:* with {"aws:RequestedRegion":"us-east-1"} is ImplicitlyDenied'),
+      ]),
+    );
+    expect(failures.filter((f) => f.includes('eu-west-1:111122223333:log-group'))).toEqual([]);
+  });
+});
+
 describe('resolving a template in the proof environment', () => {
   const template: Template = {
     Parameters: { Name: { Default: 'p' } },

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import * as yaml from 'yaml';
 import { addBaseStack } from '../../lib/cdk/base-stack';
 import { EXPIRES_AT_CONTEXT } from '../../lib/cdk/expiry';
 import { stackNameFor } from '../../lib/contract';
@@ -54,6 +55,12 @@ export interface LabTarget {
   readonly env: CallEnv;
   readonly template: Template;
   readonly policies: TemplatePolicies;
+}
+
+/** A template file a role deploys (`deploysTemplate`): JSON, or YAML in long form. */
+export function loadTemplateFile(path: string): Template {
+  const text = readFileSync(path, 'utf8');
+  return (path.endsWith('.json') ? JSON.parse(text) : yaml.parse(text)) as Template;
 }
 
 /** An expiry instant, for the variant that carries the expiry schedule. */
