@@ -45,7 +45,8 @@ function fits(resource: string, patterns: readonly string[]): boolean {
  * Validates one statement. Rules: every action exists (a wildcard expands to at least one action); an action that
  * supports no resource type is granted on `*`; every resource ARN fits a resource type of some action of the
  * statement, and every action has a resource it fits; every condition key exists globally or for a service of the
- * statement's actions. NotAction/NotResource statements get the existence and condition-key rules only.
+ * statement's actions; a resource policy's Allow to a service principal carries aws:SourceAccount or aws:SourceArn.
+ * NotAction/NotResource statements get the existence and condition-key rules only.
  */
 export async function validateStatement(statement: Statement, kind: FoundPolicy['kind']): Promise<{ action: string; problem: string }[]> {
   const problems: { action: string; problem: string }[] = [];
@@ -99,6 +100,15 @@ export async function validateStatement(statement: Statement, kind: FoundPolicy[
       }
     }
   }
+  if (kind === 'resource' && statement.Effect === 'Allow' && servicePrincipals(statement.Principal).length > 0) {
+    const keys = Object.values(statement.Condition ?? {}).flatMap((k) => Object.keys(k).map((key) => key.toLowerCase()));
+    if (!keys.includes('aws:sourceaccount') && !keys.includes('aws:sourcearn')) {
+      problems.push({
+        action: actions.join(','),
+        problem: `grants ${servicePrincipals(statement.Principal).join(', ')} without an aws:SourceAccount or aws:SourceArn condition (confused deputy)`,
+      });
+    }
+  }
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     for (const key of Object.keys(keys)) {
       const found = await findConditionKey(key);
@@ -110,6 +120,12 @@ export async function validateStatement(statement: Statement, kind: FoundPolicy[
     }
   }
   return problems;
+}
+
+/** The service principals a statement's Principal names. */
+function servicePrincipals(principal: unknown): string[] {
+  const service = (principal as { Service?: string | string[] } | undefined)?.Service;
+  return service === undefined ? [] : typeof service === 'string' ? [service] : service;
 }
 
 /** Validates every statement of every policy found in one stack's template. */

@@ -39,6 +39,15 @@ describe('static validation against the Service Authorization Reference', () => 
     expect(findings.map((f) => f.problem)).toEqual([expect.stringContaining('aws:SourceAcount (StringEquals) does not exist'), expect.stringContaining('s3:x-amz-acl belongs to s3')]);
   });
 
+  it('rejects a resource policy that grants a service principal without aws:SourceAccount or aws:SourceArn', async () => {
+    const grant = (Condition?: object): PolicyDocument => ({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: 'arn:aws:sns:eu-west-1:111122223333:t', ...(Condition ? { Condition } : {}) } as never],
+    });
+    expect((await validateDocument('fixture', grant(), 'resource')).map((f) => f.problem)).toEqual([expect.stringContaining('without an aws:SourceAccount or aws:SourceArn condition')]);
+    expect(await validateDocument('fixture', grant({ StringEquals: { 'AWS:SourceAccount': '111122223333' } }), 'resource')).toEqual([]);
+  });
+
   it('accepts what the reference allows: scoped ARNs, * on wildcard-only actions, global and service condition keys', async () => {
     const document = {
       Version: '2012-10-17',
