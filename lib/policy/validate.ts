@@ -67,7 +67,7 @@ export async function validateStatement(statement: Statement, kind: FoundPolicy[
       problems.push({ action, problem: `no ${service} action matches: not in the Service Authorization Reference` });
       continue;
     }
-    if (kind === 'trust' || statement.Resource === undefined) continue;
+    if (kind === 'trust' || statement.Resource === undefined || statement.NotAction !== undefined) continue;
     const wildcard = /[*?]/.test(name);
     if (resources.every((r) => r === '*')) {
       resources.forEach((r) => resourceFitsSome.add(r));
@@ -85,15 +85,15 @@ export async function validateStatement(statement: Statement, kind: FoundPolicy[
     }
     const [patterns] = patternsOf;
     if (patterns.length === 0) {
-      const scoped = resources.filter((r) => r !== '*');
-      if (scoped.length > 0) {
-        problems.push({ action, problem: `supports no resource type (Service Authorization Reference): grant it on "*", not ${scoped.join(', ')}` });
+      // Allowed only by a `*` in the statement; other resources there must then fit another action of it.
+      if (!resources.includes('*')) {
+        problems.push({ action, problem: `supports no resource type (Service Authorization Reference): grant it on "*", not ${resources.join(', ')}` });
       }
     } else if (!resources.some((r) => fits(r, patterns))) {
       problems.push({ action, problem: `no resource fits its resource types (${patterns.join(' | ')}): ${resources.join(', ')}` });
     }
   }
-  if (kind !== 'trust' && statement.Resource !== undefined && !actions.includes('*')) {
+  if (kind !== 'trust' && statement.Resource !== undefined && statement.NotAction === undefined && !actions.includes('*')) {
     for (const resource of resources) {
       if (resource !== '*' && !resourceFitsSome.has(resource)) {
         problems.push({ action: actions.join(','), problem: `resource ${resource} fits no resource type of the statement's actions` });
