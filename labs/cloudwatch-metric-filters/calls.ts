@@ -1,5 +1,5 @@
 // The calls each role of the lab must be able to make, and the service deliveries it relies on (test/policy/ proves them).
-import { functionLogCalls, lambdaAssumesRole, type CallEnv, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
+import { alarmPublishes, functionLogCalls, lambdaAssumesRole, ruleInvokes, type CallEnv, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import { APP_LOG_GROUP_NAME, APP_LOG_STREAM_NAME, LAB_ID } from './contract';
 
 const alarmArn = (env: CallEnv, name: string) => `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:${name}`;
@@ -26,20 +26,9 @@ export const roleCalls: LabRoleCalls = [
 ];
 
 export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [
-  {
-    principal: 'cloudwatch.amazonaws.com',
-    purpose: "the learner's alarm notifies the alert topic",
-    action: 'sns:Publish',
-    resource: topicArn(env),
-    context: { 'aws:SourceAccount': env.account, 'aws:SourceArn': alarmArn(env, 'orders-api-errors') },
-  },
-  {
-    principal: 'events.amazonaws.com',
-    purpose: 'the schedule rule runs the generator',
-    action: 'lambda:InvokeFunction',
-    resource: '@{Generator/Function.Arn}',
-    context: { 'aws:SourceAccount': env.account, 'aws:SourceArn': '@{GeneratorSchedule.Arn}' },
-  },
+  // The learner's alarm notifies the alert topic (issue 10, defect 1).
+  alarmPublishes(env, topicArn(env), 'orders-api-errors'),
+  ruleInvokes(env, '@{GeneratorSchedule.Arn}', 'lambda:InvokeFunction', '@{Generator/Function.Arn}'),
   lambdaAssumesRole(env, 'Generator/Role'),
   lambdaAssumesRole(env, 'Cleanup/Handler/Role'),
 ];

@@ -1,5 +1,5 @@
 // The calls each role of the lab must be able to make, and the service deliveries it relies on (test/policy/ proves them).
-import { functionLogCalls, lambdaAssumesRole, type CallEnv, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
+import { configDelivers, functionLogCalls, lambdaAssumesRole, type CallEnv, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import { LAB_TAG_KEY } from '../../lib/contract';
 import { CONTEXT_CREATE_RECORDER, LAB_ID } from './contract';
 
@@ -57,15 +57,7 @@ export const roleCalls: LabRoleCalls = [
 export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [
   ...(ownRecorder(env)
     ? [
-        { principal: 'config.amazonaws.com', purpose: 'AWS Config checks the delivery bucket', action: 's3:GetBucketAcl', resource: '@{DeliveryBucket.Arn}', context: { 'aws:SourceAccount': env.account } },
-        { principal: 'config.amazonaws.com', purpose: 'AWS Config lists the delivery bucket', action: 's3:ListBucket', resource: '@{DeliveryBucket.Arn}', context: { 'aws:SourceAccount': env.account } },
-        {
-          principal: 'config.amazonaws.com',
-          purpose: 'AWS Config delivers configuration history',
-          action: 's3:PutObject',
-          resource: deliveryObject(env),
-          context: { 'aws:SourceAccount': env.account, 's3:x-amz-acl': 'bucket-owner-full-control' },
-        },
+        ...configDelivers(env, '@{DeliveryBucket.Arn}'),
         { principal: 'config.amazonaws.com', purpose: 'AWS Config assumes the recorder role', action: 'sts:AssumeRole', resource: '@{RecorderRole.Arn}', context: { 'aws:SourceAccount': env.account } },
       ]
     : []),

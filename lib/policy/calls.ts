@@ -101,3 +101,35 @@ export interface ServicePrincipalCall {
 
 /** A lab's `labs/<id>/calls.ts` may export `servicePrincipalCalls`: the service deliveries the lab relies on. */
 export type LabServicePrincipalCalls = (env: CallEnv) => readonly ServicePrincipalCall[];
+
+/** A CloudWatch alarm of this account notifying an SNS topic (the topic policy must let it publish). */
+export function alarmPublishes(env: CallEnv, topicArn: string, alarmName = 'any-alarm'): ServicePrincipalCall {
+  return {
+    principal: 'cloudwatch.amazonaws.com',
+    purpose: `a CloudWatch alarm (${alarmName}) notifies ${topicArn}`,
+    action: 'sns:Publish',
+    resource: topicArn,
+    context: { 'aws:SourceAccount': env.account, 'aws:SourceArn': `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:${alarmName}` },
+  };
+}
+
+/** AWS Config delivering to its bucket (`bucketArn`, e.g. `@{DeliveryBucket.Arn}`): the ACL check, the listing and a delivery. */
+export function configDelivers(env: CallEnv, bucketArn: string): ServicePrincipalCall[] {
+  const context = { 'aws:SourceAccount': env.account };
+  return [
+    { principal: 'config.amazonaws.com', purpose: 'AWS Config checks the delivery bucket ACL', action: 's3:GetBucketAcl', resource: bucketArn, context },
+    { principal: 'config.amazonaws.com', purpose: 'AWS Config lists the delivery bucket', action: 's3:ListBucket', resource: bucketArn, context },
+    {
+      principal: 'config.amazonaws.com',
+      purpose: 'AWS Config delivers configuration history',
+      action: 's3:PutObject',
+      resource: `${bucketArn}/AWSLogs/${env.account}/Config/${env.region}/2026/11/27/ConfigHistory/x.json.gz`,
+      context: { ...context, 's3:x-amz-acl': 'bucket-owner-full-control' },
+    },
+  ];
+}
+
+/** An EventBridge rule (`ruleArn`) invoking a target under the target's resource policy (e.g. `lambda:InvokeFunction`, `sqs:SendMessage`). */
+export function ruleInvokes(env: CallEnv, ruleArn: string, action: string, targetArn: string): ServicePrincipalCall {
+  return { principal: 'events.amazonaws.com', purpose: `EventBridge rule ${ruleArn} delivers to ${targetArn}`, action, resource: targetArn, context: { 'aws:SourceAccount': env.account, 'aws:SourceArn': ruleArn } };
+}
