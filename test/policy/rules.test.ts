@@ -1,9 +1,12 @@
 // Each rule of the policy proofs bites: negative fixtures, one per rule, and the intrinsic/ARN tables they rest on.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { proofEnv, proveRoleCalls, proveServiceCalls } from '../../lib/policy/proof';
 import { RESOURCE_TYPES, TemplateResolver, type Template } from '../../lib/policy/intrinsics';
 import { sdkCallAction } from '../../lib/policy/sdk-actions';
 import { templatePolicies, type PolicyDocument } from '../../lib/policy/template-policies';
 import { describeFinding, validateDocument } from '../../lib/policy/validate';
+import { managedPolicy } from '../support/managed-policies';
 
 const env = proofEnv('DopLab-fixture');
 const allow = (Action: string | string[], Resource: string | string[], Condition?: Record<string, Record<string, unknown>>): PolicyDocument => ({
@@ -110,6 +113,18 @@ describe('simulation of declared calls', () => {
     expect(await proveServiceCalls('DopLab-fixture', templatePolicies(fixture(none, open), env), [alarmPublish], env)).toEqual([]);
     // Another account's alarm stays out.
     expect(await proveServiceCalls('DopLab-fixture', templatePolicies(fixture(none, open), env), [{ ...alarmPublish, context: { 'aws:SourceAccount': '999988887777' } }], env)).toHaveLength(1);
+  });
+});
+
+describe('vendored AWS managed policies (test/policy/managed/)', () => {
+  const dir = join(__dirname, 'managed');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+  it.each(files.map((f) => [f]))('%s fits the Service Authorization Reference and is listed with its source', async (file) => {
+    const document = JSON.parse(readFileSync(join(dir, file), 'utf8')) as PolicyDocument;
+    expect((await validateDocument(file, document)).map(describeFinding)).toEqual([]);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(`| \`${file.replace(/\.json$/, '')}\``);
+    expect(managedPolicy(`arn:aws:iam::aws:policy/${file.replace(/\.json$/, '')}`)).toEqual(document);
   });
 });
 

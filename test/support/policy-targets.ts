@@ -11,8 +11,9 @@ import { labPaths, labRegions, type Lab } from '../../lib/lab';
 import type { CallEnv, LabRoleCalls, LabServicePrincipalCalls } from '../../lib/policy/calls';
 import type { Template } from '../../lib/policy/intrinsics';
 import { proofEnv } from '../../lib/policy/proof';
-import { templatePolicies, type PolicyDocument, type TemplatePolicies } from '../../lib/policy/template-policies';
+import { templatePolicies, type TemplatePolicies } from '../../lib/policy/template-policies';
 import { LABS } from '../../labs';
+import { managedPolicy } from './managed-policies';
 import { contextName, stackContexts, synthLab, type StackContext } from './lab-synth';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- labs differ in outputs and facts types
@@ -32,19 +33,6 @@ export function labCalls(lab: Pick<AnyLab, 'id'>): LabCalls {
   const module = require(file) as Partial<LabCalls>;
   if (!module.roleCalls) throw new Error(`${file}.ts does not export roleCalls.`);
   return module as LabCalls;
-}
-
-const MANAGED_DIR = join(__dirname, '..', 'policy', 'managed');
-/** AWS managed policies declared but not vendored (test/policy/managed/README.md): modelled as granting nothing. */
-export const DECLARED_NOT_VENDORED = ['service-role/AWS_ConfigRole'];
-
-/** The document of an AWS managed policy by ARN: vendored under test/policy/managed/, or none. */
-export function managedPolicy(arn: string): PolicyDocument | undefined {
-  const match = /^arn:[\w-]+:iam::aws:policy\/(.+)$/.exec(arn);
-  if (!match) return undefined;
-  if (DECLARED_NOT_VENDORED.includes(match[1])) return { Version: '2012-10-17', Statement: [] };
-  const file = join(MANAGED_DIR, `${match[1].split('/').pop()}.json`);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PolicyDocument) : undefined;
 }
 
 /** One lab stack variant, resolved in the proof environment. */
