@@ -8,16 +8,20 @@ import { simulateRoleCall, simulateServiceCall } from './simulate';
 import type { RoleModel, TemplatePolicies } from './template-policies';
 
 /** The environment the proofs resolve templates in: a documentation account and a European region. */
-export function proofEnv(stackName: string, options: { region?: string; regions?: readonly string[]; context?: Readonly<Record<string, string>> } = {}): CallEnv {
+export function proofEnv(
+  stackName: string,
+  options: { partition?: string; region?: string; regions?: readonly string[]; context?: Readonly<Record<string, string>> } = {},
+): CallEnv {
   const region = options.region ?? 'eu-west-1';
   const account = '111122223333';
+  const partition = options.partition ?? 'aws';
   return {
-    partition: 'aws',
+    partition,
     account,
     region,
     regions: options.regions ?? [region],
     stackName,
-    stackId: `arn:aws:cloudformation:${region}:${account}:stack/${stackName}/6c3f0e50-ab12-11ef-9f1b-0a1b2c3d4e5f`,
+    stackId: `arn:${partition}:cloudformation:${region}:${account}:stack/${stackName}/6c3f0e50-ab12-11ef-9f1b-0a1b2c3d4e5f`,
     context: options.context ?? {},
   };
 }

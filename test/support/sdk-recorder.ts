@@ -26,7 +26,7 @@ export function commandsInSource(source: string): { clientName: string; commandN
 }
 
 /** Mocks every client `source` uses; answers every command `{}`; returns what each mock recorded, as IAM actions. */
-export function recordCalls(source: string): { stubs: { restore(): void }[]; actions: () => string[] } {
+export function recordCalls(source: string): { stubs: { restore(): void }[]; actions: () => string[]; inputs: () => { command: string; input: Record<string, unknown> }[] } {
   const modules = [...new Set(commandsInSource(source).map((c) => c.module))];
   const stubs = modules.map((m) => {
     const sdk = require(m) as Record<string, Client>;
@@ -42,6 +42,13 @@ export function recordCalls(source: string): { stubs: { restore(): void }[]; act
   });
   return {
     stubs,
+    inputs: () =>
+      stubs.flatMap(({ stub }) =>
+        stub.calls().map((call) => {
+          const command = call.args[0] as { constructor: { name: string }; input: Record<string, unknown> };
+          return { command: command.constructor.name, input: command.input };
+        }),
+      ),
     actions: () =>
       stubs.flatMap(({ stub, clientName }) =>
         stub.calls().flatMap((call) => {

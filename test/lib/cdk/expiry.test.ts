@@ -55,7 +55,7 @@ describe('expiry schedule', () => {
     const template = Template.fromStack(labStack({ [EXPIRES_AT_CONTEXT]: EXPIRES })).toJSON() as ProofTemplate;
     const [id] = Object.keys(template.Resources).filter((k) => template.Resources[k].Type === 'AWS::Scheduler::Schedule');
     for (const partition of ['aws', 'aws-cn', 'aws-us-gov']) {
-      const resolver = new TemplateResolver(template, { ...proofEnv('DopLab-demo-lab'), partition });
+      const resolver = new TemplateResolver(template, proofEnv('DopLab-demo-lab', { partition }));
       const target = resolver.resolve(template.Resources[id].Properties?.Target) as { Arn: string };
       expect(target.Arn).toBe(`arn:${partition}:scheduler:::aws-sdk:cloudformation:deleteStack`);
     }
