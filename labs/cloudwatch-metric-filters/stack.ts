@@ -75,6 +75,20 @@ export class CloudWatchMetricFiltersStack extends DopLabStack {
       displayName: 'doplab orders-api alerts',
       enforceSSL: true,
     });
+    // A topic policy replaces the topic's default policy: enforceSSL's Deny-only policy alone would shut CloudWatch out
+    // ("not authorized to perform: SNS:Publish"), and the learner's alarm would fire into the void.
+    alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [alertTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
 
     const cleanup = new InlineCleanup(this, 'Cleanup', {
       labId: LAB_ID,

@@ -96,7 +96,8 @@ export async function solveWith(ctx: SolutionContext<typeof Outputs>, sleep: (ms
 /** The AppSpec of an ECS deployment of `taskDefinitionArn`. */
 export function appSpec(taskDefinitionArn: string): string {
   return JSON.stringify({
-    version: 0.0,
+    // The AppSpec reference allows only the string "0.0"; the number 0.0 serializes as 0.
+    version: '0.0',
     Resources: [
       {
         TargetService: {

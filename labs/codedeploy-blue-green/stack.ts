@@ -147,7 +147,6 @@ export class CodeDeployBlueGreenStack extends DopLabStack {
           actions: [
             'codedeploy:ListDeployments',
             'codedeploy:GetDeployment',
-            'codedeploy:StopDeployment',
             'codedeploy:GetDeploymentGroup',
             'codedeploy:UpdateDeploymentGroup',
           ],
@@ -157,14 +156,15 @@ export class CodeDeployBlueGreenStack extends DopLabStack {
           actions: ['codedeploy:DeleteDeploymentConfig'],
           resources: [this.formatArn({ service: 'codedeploy', resource: 'deploymentconfig', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
         }),
-        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms', 'ecs:ListTaskDefinitions'], resources: ['*'] }),
+        // No resource type exists for these (Service Authorization Reference): a scoped grant is always denied. The
+        // handler only stops deployments it listed from the lab's group and deregisters revisions of the lab's family.
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:DescribeAlarms', 'ecs:ListTaskDefinitions', 'ecs:DeregisterTaskDefinition', 'codedeploy:StopDeployment'],
+          resources: ['*'],
+        }),
         new iam.PolicyStatement({
           actions: ['cloudwatch:DeleteAlarms'],
           resources: [this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-        }),
-        new iam.PolicyStatement({
-          actions: ['ecs:DeregisterTaskDefinition'],
-          resources: [this.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${TASK_FAMILY}:*` })],
         }),
       ],
     });
@@ -226,8 +226,9 @@ export class CodeDeployBlueGreenStack extends DopLabStack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'cloudwatch:DescribeAlarms and ecs:ListTaskDefinitions support no resource-level permissions; the cleanup ' +
-          "finds the learner's alarms and revisions by what they watch and their family.",
+          'cloudwatch:DescribeAlarms, ecs:ListTaskDefinitions, ecs:DeregisterTaskDefinition and codedeploy:StopDeployment support ' +
+          "no resource type (Service Authorization Reference); the cleanup finds the learner's alarms, revisions and deployments " +
+          "by what they watch, their family and the lab's deployment group.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
@@ -236,10 +237,6 @@ export class CodeDeployBlueGreenStack extends DopLabStack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentconfig:*]',
         reason: 'The learner names a custom deployment configuration; the cleanup deletes only the one the lab group uses.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${TASK_FAMILY}:*]`,
-        reason: "The learner registers new revisions of the lab's task family; the cleanup deregisters those revisions only.",
       },
     );
   }

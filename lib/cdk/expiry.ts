@@ -6,8 +6,10 @@ import { EXPIRES_AT_CONTEXT, EXPIRES_AT_OUTPUT } from './base-names';
 
 export { EXPIRES_AT_CONTEXT, EXPIRES_AT_OUTPUT };
 
-/** EventBridge Scheduler's universal target for CloudFormation DeleteStack. */
-export const DELETE_STACK_TARGET = 'arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack';
+/** EventBridge Scheduler's universal target for CloudFormation DeleteStack, in `partition` (default: the stack's). */
+export function deleteStackTarget(partition: string = Aws.PARTITION): string {
+  return `arn:${partition}:scheduler:::aws-sdk:cloudformation:deleteStack`;
+}
 
 /** `at(2026-11-23T17:00:00)`: a one-time schedule expression, to the second, from an ISO 8601 instant. */
 export function atExpression(expiresAt: Date): string {
@@ -58,7 +60,7 @@ export class ExpirySchedule extends Construct {
       flexibleTimeWindow: { mode: 'OFF' },
       state: 'ENABLED',
       target: {
-        arn: DELETE_STACK_TARGET,
+        arn: deleteStackTarget(),
         roleArn: this.role.roleArn,
         input: stack.toJsonString({ StackName: Aws.STACK_ID }),
         // DeleteStack is refused while an update is in progress; keep trying for a day.

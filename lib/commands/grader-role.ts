@@ -22,7 +22,9 @@ export async function graderRoleCommand(opts: GraderRoleOptions, aws: AwsOptions
   const labs = selectLabs(opts.labs);
   if (opts.format === 'cloudformation') {
     // Parameters left without a default are asked for by CloudFormation / the StackSet.
-    io.out(JSON.stringify(graderRoleTemplate(labs, { instructorAccount: opts.instructorAccount, externalId: opts.externalId, roleName: opts.roleName }), null, 2));
+    // --region (else AWS_REGION) becomes RoleRegion's default: the one region the StackSet may target.
+    const region = aws.region ?? process.env.AWS_REGION;
+    io.out(JSON.stringify(graderRoleTemplate(labs, { instructorAccount: opts.instructorAccount, externalId: opts.externalId, roleName: opts.roleName, region }), null, 2));
     return ExitCode.OK;
   }
   let account = opts.instructorAccount;

@@ -18,7 +18,8 @@ export class GraderRoleStack extends Stack {
     const template = graderRoleTemplate(labs, defaults);
     this.templateOptions.description = template.Description;
     const parameters = template.Parameters as Record<string, { Type: string; Description: string; Default?: string; AllowedPattern?: string; NoEcho?: boolean }>;
-    for (const [id, p] of Object.entries(parameters)) {
+    // One stack is one region: RoleRegion and its rule only guard the StackSet rollout of the plain template.
+    for (const [id, p] of Object.entries(parameters).filter(([id]) => id !== 'RoleRegion')) {
       new CfnParameter(this, id, { type: p.Type, description: p.Description, default: p.Default, allowedPattern: p.AllowedPattern, noEcho: p.NoEcho });
     }
     const props = template.Resources.GraderRole.Properties;

@@ -60,11 +60,20 @@ export function validateGraderInputs(instructorAccount: string | undefined, exte
   return { instructorAccount, externalId };
 }
 
+/** The template's rule that keeps a StackSet to one region: IAM is global, and the role has a fixed name. */
+export const ONE_REGION_RULE = 'GraderRoleInOneRegionOnly';
+
 /**
  * A plain CloudFormation template of the grader role (no CDK, no bootstrap), with the instructor's
- * account and external id as parameters: roll it out to a whole OU with a service-managed StackSet.
+ * account and external id as parameters: roll it out to a whole OU with a service-managed StackSet, in
+ * exactly one region (`RoleRegion`): the role's name is fixed (rosters name it), and IAM is global, so a
+ * second region's stack instance would fail on the existing role. A rule refuses any other region at once,
+ * saying so, instead.
  */
-export function graderRoleTemplate(labs: readonly AnyLab[], defaults: { instructorAccount?: string; externalId?: string; roleName?: string } = {}) {
+export function graderRoleTemplate(
+  labs: readonly AnyLab[],
+  defaults: { instructorAccount?: string; externalId?: string; roleName?: string; region?: string } = {},
+) {
   const param = (description: string, value: string | undefined, extra: object = {}) => ({
     Type: 'String',
     Description: description,
@@ -78,6 +87,23 @@ export function graderRoleTemplate(labs: readonly AnyLab[], defaults: { instruct
       InstructorAccountId: param("The instructor's AWS account id (trusted to assume the role)", defaults.instructorAccount, { AllowedPattern: '^\\d{12}$' }),
       ExternalId: param('The external id the instructor passes to AssumeRole (also in the roster)', defaults.externalId, { AllowedPattern: '^[\\w+=,.@:/-]{2,1224}$', NoEcho: true }),
       RoleName: param('Name of the grader role', defaults.roleName ?? DEFAULT_GRADER_ROLE_NAME, { AllowedPattern: '^[\\w+=,.@-]{1,64}$' }),
+      RoleRegion: param(
+        'The one region to deploy this template to (a StackSet: target only this region). IAM is global: the role exists once per account.',
+        defaults.region,
+        { AllowedPattern: '^[a-z]{2}(-gov)?-[a-z]+-\\d{1,2}$' },
+      ),
+    },
+    Rules: {
+      [ONE_REGION_RULE]: {
+        Assertions: [
+          {
+            Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'RoleRegion' }] },
+            AssertDescription:
+              'The grader role is global (IAM) and has a fixed name: deploy this template to the RoleRegion region only. ' +
+              'For a StackSet, target exactly one region, the same as RoleRegion.',
+          },
+        ],
+      },
     },
     Resources: {
       GraderRole: {

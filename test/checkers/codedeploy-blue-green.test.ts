@@ -598,8 +598,10 @@ describe('codedeploy-blue-green checker', () => {
           revision: { revisionType: 'AppSpecContent', appSpecContent: { content: appSpec(TASK_DEFINITION_V2) } },
         },
       ]);
+      // The AppSpec reference allows only "0.0", as a string (issue 10, defect 5): the number 0.0 is sent as 0.
+      expect(appSpec(TASK_DEFINITION_V2)).toMatch(/^\{"version":"0\.0",/);
       expect(JSON.parse(appSpec(TASK_DEFINITION_V2))).toEqual({
-        version: 0,
+        version: '0.0',
         Resources: [
           { TargetService: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: TASK_DEFINITION_V2, LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 80 } } } },
         ],

@@ -119,13 +119,21 @@ describe('cloudwatch-metric-filters stack', () => {
       });
     });
 
-    it('has an alert topic that refuses publishing without TLS', () => {
+    it("has an alert topic that refuses publishing without TLS and lets the account's CloudWatch alarms publish", () => {
       const topicId = only('AWS::SNS::Topic');
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [{ Ref: topicId }],
         PolicyDocument: {
           Statement: [
             Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            // A topic policy replaces the default one: without this Allow the alarm's notification is refused (issue 10, defect 1).
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: topicId },
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+            }),
           ],
         },
       });

@@ -180,7 +180,7 @@ describe('codedeploy-blue-green stack', () => {
       expect(fn.Properties.Timeout).toBe(720);
     });
 
-    it("scopes the cleanup's CodeDeploy and ECS writes to the lab's group and task family", () => {
+    it("scopes the cleanup's CodeDeploy writes to the lab's group, and grants on * the calls that support no resource type", () => {
       template.hasResourceProperties('AWS::IAM::Role', {
         Policies: [
           {
@@ -188,7 +188,7 @@ describe('codedeploy-blue-green stack', () => {
             PolicyDocument: {
               Statement: Match.arrayWith([
                 {
-                  Action: ['codedeploy:ListDeployments', 'codedeploy:GetDeployment', 'codedeploy:StopDeployment', 'codedeploy:GetDeploymentGroup', 'codedeploy:UpdateDeploymentGroup'],
+                  Action: ['codedeploy:ListDeployments', 'codedeploy:GetDeployment', 'codedeploy:GetDeploymentGroup', 'codedeploy:UpdateDeploymentGroup'],
                   Effect: 'Allow',
                   Resource: {
                     'Fn::Join': [
@@ -197,9 +197,10 @@ describe('codedeploy-blue-green stack', () => {
                     ],
                   },
                 },
+                // Neither supports a resource type (Service Authorization Reference): only `*` allows them (issue 10, defects 2 and 3).
                 Match.objectLike({
-                  Action: 'ecs:DeregisterTaskDefinition',
-                  Resource: { 'Fn::Join': ['', Match.arrayWith([`:task-definition/${TASK_FAMILY}:*`])] },
+                  Action: ['cloudwatch:DescribeAlarms', 'ecs:ListTaskDefinitions', 'ecs:DeregisterTaskDefinition', 'codedeploy:StopDeployment'],
+                  Resource: '*',
                 }),
               ]),
             },

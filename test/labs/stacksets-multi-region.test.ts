@@ -108,18 +108,18 @@ describe('stacksets-multi-region stack', () => {
       expect(actionsOf(execution)).not.toContain('*');
     });
 
-    it('scopes the execution role to the StackSet stacks and the baseline resources', () => {
+    it("gives the execution role exactly AWS's documented StackSets minimum, and scopes the baseline resources", () => {
       const statements = policyOf(roleId('ExecutionRole'));
       const resourceText = (s: { Resource: unknown }) => JSON.stringify(s.Resource);
-      const cfn = statements.find((s) => s.Action === 'cloudformation:*')!;
-      expect(resourceText(cfn)).toContain(':stack/StackSet-*');
+      // "Grant self-managed permissions": cloudformation:*, s3:* and sns:* (issue 10, defect 4).
+      expect(statements).toContainEqual(expect.objectContaining({ Action: ['cloudformation:*', 's3:*', 'sns:*'], Resource: '*' }));
       const logs = statements.find((s) => s.Action === 'logs:*')!;
       expect(resourceText(logs)).toContain(`:log-group:${BASELINE_LOG_GROUP_NAME}*`);
       const alarms = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('cloudwatch:PutMetricAlarm'))!;
       expect(resourceText(alarms)).toContain(`:alarm:${BASELINE_ALARM_NAME}`);
       // Only reads, the StackSets service plumbing, and the alarm's own actions run on every resource.
       const unscoped = statements.filter((s) => s.Resource === '*').flatMap((s) => s.Action);
-      expect(unscoped.sort()).toEqual(['cloudwatch:DescribeAlarms', 'logs:DescribeLogGroups', 'logs:DescribeMetricFilters', 's3:GetObject', 'sns:Publish']);
+      expect(unscoped.sort()).toEqual(['cloudformation:*', 'cloudwatch:DescribeAlarms', 'logs:DescribeLogGroups', 'logs:DescribeMetricFilters', 's3:*', 'sns:*']);
     });
 
     it('gives the execution role every action the baseline resources need', () => {

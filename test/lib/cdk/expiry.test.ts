@@ -3,7 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { atExpression, DELETE_STACK_TARGET, EXPIRES_AT_CONTEXT } from '../../../lib/cdk/expiry';
+import { atExpression, deleteStackTarget, EXPIRES_AT_CONTEXT } from '../../../lib/cdk/expiry';
+import { TemplateResolver, type Template as ProofTemplate } from '../../../lib/policy/intrinsics';
+import { proofEnv } from '../../../lib/policy/proof';
 import { addBaseStack } from '../../../lib/cdk/base-stack';
 import { DopLabStack } from '../../../lib/cdk/lab-stack';
 import { costGate, type CfnTemplate } from '../../../lib/cost-gate';
@@ -38,12 +40,25 @@ describe('expiry schedule', () => {
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
-      Target: { Arn: 'arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack', RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^DopLabExpiryRole/), 'Arn'] } },
+      Target: {
+        Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:::aws-sdk:cloudformation:deleteStack']] },
+        RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^DopLabExpiryRole/), 'Arn'] },
+      },
     });
-    expect(DELETE_STACK_TARGET).toBe('arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack');
+    expect(deleteStackTarget('aws')).toBe('arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack');
     // The input is {"StackName": <this stack's id>}, resolved by CloudFormation.
     expect(schedule.Properties.Target).toMatchObject({ Input: { 'Fn::Join': ['', ['{"StackName":"', { Ref: 'AWS::StackId' }, '"}']] } });
     expect(template.toJSON().Outputs).toEqual({ DopLabExpiresAt: { Description: 'When the expiry schedule deletes this stack.', Value: EXPIRES } });
+  });
+
+  it("targets DeleteStack in the stack's own partition, not arn:aws (issue 10, defect 7)", () => {
+    const template = Template.fromStack(labStack({ [EXPIRES_AT_CONTEXT]: EXPIRES })).toJSON() as ProofTemplate;
+    const [id] = Object.keys(template.Resources).filter((k) => template.Resources[k].Type === 'AWS::Scheduler::Schedule');
+    for (const partition of ['aws', 'aws-cn', 'aws-us-gov']) {
+      const resolver = new TemplateResolver(template, proofEnv('DopLab-demo-lab', { partition }));
+      const target = resolver.resolve(template.Resources[id].Properties?.Target) as { Arn: string };
+      expect(target.Arn).toBe(`arn:${partition}:scheduler:::aws-sdk:cloudformation:deleteStack`);
+    }
   });
 
   it("gives the schedule a role that may call exactly cloudformation:DeleteStack on this stack, assumable only by this account's Scheduler", () => {

@@ -8,7 +8,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { isReadOnlyAction } from '../../../lib/aws/clients';
 import { checkerActions, gatherFacts } from '../../../lib/engine';
 import { assumeLearnerRole } from '../../../lib/grade/credentials';
-import { GRADER_CONTEXT, graderActions, graderPermissions, graderRoleTemplate, graderTrust, validateGraderInputs } from '../../../lib/grade/grader-role';
+import { GRADER_CONTEXT, graderActions, graderPermissions, graderRoleTemplate, graderTrust, ONE_REGION_RULE, validateGraderInputs } from '../../../lib/grade/grader-role';
+import { TemplateResolver, type Template as ProofTemplate } from '../../../lib/policy/intrinsics';
+import { proofEnv } from '../../../lib/policy/proof';
 import { GraderRoleStack } from '../../../lib/grade/grader-role-stack';
 import type { AnyLab } from '../../../lib/registry';
 import { LABS } from '../../../labs';
@@ -102,6 +104,20 @@ describe('grader role', () => {
     });
     // No CDK metadata, assets or bootstrap parameters: deployable as is by a StackSet.
     expect(JSON.stringify(template)).not.toMatch(/BootstrapVersion|CDKMetadata|AssetParameters/);
+  });
+
+  it('keeps a StackSet to one region: the fixed role name would fail in a second one, so a rule refuses it, saying why (issue 10, defect 8)', () => {
+    const template = graderRoleTemplate(LABS, { region: 'eu-west-1' });
+    expect(template.Resources.GraderRole.Properties.RoleName).toEqual({ Ref: 'RoleName' });
+    expect(template.Parameters.RoleRegion).toMatchObject({ Default: 'eu-west-1' });
+    expect(graderRoleTemplate(LABS).Parameters.RoleRegion).not.toHaveProperty('Default');
+    const [assertion] = template.Rules[ONE_REGION_RULE].Assertions;
+    expect(assertion.AssertDescription).toContain('target exactly one region');
+    // The rule, evaluated as CloudFormation does in each region a StackSet instance is created in.
+    const passes = (region: string) =>
+      new TemplateResolver({ ...(template as unknown as ProofTemplate), Conditions: { Rule: assertion.Assert } }, { ...proofEnv('StackSet-grader'), region }).resolve({ 'Fn::If': ['Rule', true, false] });
+    expect(passes('eu-west-1')).toBe(true);
+    expect(passes('us-east-1')).toBe(false);
   });
 
   it('is the same role as a CDK stack, cdk-nag clean with a reasoned acknowledgement', () => {
