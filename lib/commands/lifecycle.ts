@@ -211,6 +211,7 @@ export async function teardownLab(
   else io.err(`Deleted ${name} in ${formatDuration(Date.now() - started)}${deletion.attempts > 1 ? ' (second attempt)' : ''}.`);
   for (const r of deletion.removed) io.err(`  removed ${r.type} ${r.physicalId}`);
   const audit = await leftoverAudit(session, lab, where, { ...deps.audit, io, stack: deletion.stack });
+  for (const d of audit.dismissed) io.err(`  not counted ${d.resource} (${d.region}): listed by the tagging API, but ${d.why}`);
   if (audit.leftovers.length === 0) {
     io.err(`Leftover audit: nothing tagged doplab:lab=${lab.id} or known to linger is left in ${audit.regions.join(', ')}.`);
   } else {

@@ -7,7 +7,10 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DescribeListenersCommand, ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { destroyLab } from '../../../lib/commands/lifecycle';
 import { DoplabError } from '../../../lib/errors';
 import { deleteStack, leftoverAudit } from '../../../lib/lifecycle/teardown';
@@ -134,6 +137,7 @@ describe('leftoverAudit', () => {
       .on(GetResourcesCommand, { PaginationToken: undefined })
       .resolves({ ResourceTagMappingList: [{ ResourceARN: 'arn:aws:sns:us-east-1:111122223333:DopLab-x-alerts' }], PaginationToken: 'page2' });
     aws.tagging.on(GetResourcesCommand, { PaginationToken: 'page2' }).resolves({ ResourceTagMappingList: [], PaginationToken: '' });
+    aws.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { TopicArn: 'arn:aws:sns:us-east-1:111122223333:DopLab-x-alerts' } });
     const lab = { id: 'x', regions: (r: string) => [r, 'us-east-1'] };
     const result = await leftoverAudit(aws.session, lab, { account: ACCOUNT, region: REGION }, noSettle);
     expect(result.regions).toEqual([REGION, 'us-east-1']);
@@ -168,14 +172,33 @@ describe('leftoverAudit', () => {
     expect(actionsSent(aws).every((a) => /^(tag:GetResources|cloudwatch:DescribeAlarms|logs:DescribeLogGroups)$/.test(a))).toBe(true);
   });
 
-  it('re-checks findings while the tagging index catches up with deletions', async () => {
-    const arn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/doplab/cloudwatch-metric-filters/orders-api`;
-    aws.tagging.on(GetResourcesCommand).resolvesOnce({ ResourceTagMappingList: [{ ResourceARN: arn }] }).resolves({ ResourceTagMappingList: [] });
+  it('re-checks what is still there before it counts, since deletions take a moment to show', async () => {
+    const name = '/doplab/cloudwatch-metric-filters/orders-api';
+    const arn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
+    aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arn }] });
+    aws.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: name }).resolvesOnce({ logGroups: [{ logGroupName: name, arn: `${arn}:*` }] }).resolves({ logGroups: [] });
     const sleep = jest.fn(async () => undefined);
     const result = await leftoverAudit(aws.session, realLab, { account: ACCOUNT, region: REGION }, { settleRetries: 2, settleMs: 20_000, sleep });
     expect(result.leftovers).toEqual([]);
+    expect(result.dismissed).toEqual([{ resource: arn, region: REGION, why: 'no longer exists (the tagging index lags deletions)' }]);
+    expect(sleep).toHaveBeenCalledTimes(1);
     expect(sleep).toHaveBeenCalledWith(20_000);
     expect(aws.tagging).toHaveReceivedCommandTimes(GetResourcesCommand, 2);
+  });
+
+  it('confirms each tag hit with its own service: a deleted listener and an INACTIVE task definition are not leftovers', async () => {
+    const listener = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/DopLa-Publi-1OYF5QJ2L3K4M/50dc6c495c0c9188/f2f7dc8efc522ab2`;
+    const revision = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/doplab-codedeploy-blue-green-web:1`;
+    aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: listener }, { ResourceARN: revision }] });
+    aws.elbv2.on(DescribeListenersCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
+    aws.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'doplab-codedeploy-blue-green-web', revision: 1, status: 'INACTIVE' } });
+    const sleep = jest.fn(async () => undefined);
+    const result = await leftoverAudit(aws.session, { id: 'x' }, { account: ACCOUNT, region: REGION }, { settleRetries: 2, sleep });
+    expect(result.leftovers).toEqual([]);
+    expect(result.dismissed.map((d) => d.resource)).toEqual([listener, revision]);
+    // Nothing left to wait for: one round.
+    expect(sleep).not.toHaveBeenCalled();
+    expect(actionsSent(aws).sort()).toEqual(['ecs:DescribeTaskDefinition', 'elasticloadbalancing:DescribeListeners', 'tag:GetResources']);
   });
 });
 
@@ -214,9 +237,21 @@ describe('doplab destroy', () => {
     aws.cfn.on(DescribeStacksCommand).rejects(notFound());
     const arn = `arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-alerts`;
     aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arn, Tags: [{ Key: 'doplab:lab', Value: 'cloudwatch-metric-filters' }] }] });
+    aws.sns.on(GetTopicAttributesCommand, { TopicArn: arn }).resolves({ Attributes: { TopicArn: arn } });
     const io = recordingIo();
     await expect(destroyLab(realLab, {}, io, {}, deps())).resolves.toBe(1);
     expect(io.errText()).toContain(`Leftover audit: 1 resource(s) of cloudwatch-metric-filters are left:\n  left ${arn} (${REGION}): tagged doplab:lab=cloudwatch-metric-filters`);
+  });
+
+  it('exits 0 on a clean destroy although the tagging API still lists the deleted topic (issue 10, defect 6)', async () => {
+    aws.cfn.on(DescribeStacksCommand).rejects(notFound());
+    const arn = `arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-alerts`;
+    aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arn, Tags: [{ Key: 'doplab:lab', Value: 'cloudwatch-metric-filters' }] }] });
+    aws.sns.on(GetTopicAttributesCommand, { TopicArn: arn }).rejects(awsError('NotFoundException', 'Topic does not exist', 404));
+    const io = recordingIo();
+    await expect(destroyLab(realLab, {}, io, {}, deps())).resolves.toBe(0);
+    expect(io.errText()).toContain(`  not counted ${arn} (${REGION}): listed by the tagging API, but no longer exists (the tagging index lags deletions)`);
+    expect(io.errText()).toContain('Leftover audit: nothing tagged doplab:lab=cloudwatch-metric-filters or known to linger is left in eu-west-1.');
   });
 
   it('sends no DeleteStack when the guard refuses', async () => {
