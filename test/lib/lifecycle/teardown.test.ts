@@ -263,7 +263,10 @@ describe('doplab destroy', () => {
 
   it('--all removes every lab stack, then DopLab-Base', async () => {
     const base = { StackName: 'DopLab-Base', StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/DopLab-Base/0d3f2a10-c8d1-11f0-9a3b-0a1b2c3d4e5f`, StackStatus: 'CREATE_COMPLETE' as const, CreationTime: new Date() };
-    aws.cfn.on(DescribeStacksCommand, { NextToken: undefined }).resolves({ Stacks: [base, stack('CREATE_COMPLETE'), { ...stack('CREATE_COMPLETE'), StackName: 'Other-App' }] });
+    aws.cfn
+      .on(DescribeStacksCommand, { NextToken: undefined })
+      .resolvesOnce({ Stacks: [base, stack('CREATE_COMPLETE'), { ...stack('CREATE_COMPLETE'), StackName: 'Other-App' }] })
+      .resolves({ Stacks: [base, { ...stack('CREATE_COMPLETE'), StackName: 'Other-App' }] });
     aws.cfn.on(DescribeStacksCommand, { StackName: NAME }).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
     aws.cfn.on(DescribeStacksCommand, { StackName: 'DopLab-Base' }).resolves({ Stacks: [base] });
     aws.cfn.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({ Stacks: [stack('DELETE_COMPLETE')] });
