@@ -16,6 +16,9 @@ import { DoplabError } from '../errors';
 import type { Io } from '../io';
 import type { Lab, Leftover, StackSnapshot } from '../lab';
 import { labRegions } from '../lab';
+import { describeFailure, lastDeletionFailures, type ResourceFailure } from './stacks';
+
+export { describeFailure, type ResourceFailure } from './stacks';
 import { confirmTagHits, confirmerActions, type Dismissed } from './leftover-confirmers';
 
 /** Waiting knobs; tests shorten them. */
@@ -44,12 +47,6 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-/** One resource CloudFormation could not delete (or create), with its reason. */
-export interface ResourceFailure {
-  readonly logicalId: string;
-  readonly type: string;
-  readonly reason: string;
-}
 
 /** What deleting a stack did. */
 export interface StackDeletion {
@@ -85,10 +82,6 @@ export async function failedResources(cfn: CloudFormationClient, stackId: string
     .map((e) => ({ logicalId: e.LogicalResourceId ?? '?', type: e.ResourceType ?? '?', reason: e.ResourceStatusReason ?? 'no reason given' }));
 }
 
-/** `CleanupD4E4842E (Custom::DopLabCleanup): reason`. */
-export function describeFailure(f: ResourceFailure): string {
-  return `${f.logicalId} (${f.type}): ${f.reason}`;
-}
 
 async function waitForDeletion(
   cfn: CloudFormationClient,
@@ -145,6 +138,11 @@ export async function deleteStack(session: AwsSession, stackName: string, region
   const stackId = stack.StackId;
   const removed = await stackResources(cfn, stackId);
   const snapshot = snapshotOf(stack);
+  if (stack.StackStatus === 'DELETE_FAILED') {
+    // Left so by an earlier deletion (the expiry schedule's, or a destroy that gave up): say why, then finish it.
+    const earlier = (await lastDeletionFailures(cfn, stackId))[0];
+    io.err(`  ${stackName} was left DELETE_FAILED by an earlier deletion${earlier ? ` (${describeFailure(earlier)})` : ''}; deleting it again.`);
+  }
   let firstAttemptFailures: ResourceFailure[] = [];
   const seenEvents = new Set<string>();
   for (let attempt = 1; ; attempt++) {

@@ -254,6 +254,24 @@ describe('doplab destroy', () => {
     expect(io.errText()).toContain('Leftover audit: nothing tagged doplab:lab=cloudwatch-metric-filters or known to linger is left in eu-west-1.');
   });
 
+  it('finishes a stack its expiry left DELETE_FAILED, naming why the earlier deletion failed (issue 10, defect 9)', async () => {
+    const reason = 'Received response status [FAILED] from custom resource. Message returned: could not delete orders-errors';
+    aws.cfn.on(DescribeStacksCommand, { StackName: NAME }).resolves({ Stacks: [stack('DELETE_FAILED')] });
+    aws.cfn.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({ Stacks: [stack('DELETE_COMPLETE')] });
+    aws.cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        event(NAME, 'AWS::CloudFormation::Stack', 'DELETE_FAILED', 'The following resource(s) failed to delete: [CleanupD4E4842E].', '2026-11-23T13:02:00Z'),
+        event('CleanupD4E4842E', 'Custom::DopLabCleanup', 'DELETE_FAILED', reason, '2026-11-23T13:01:30Z'),
+        event(NAME, 'AWS::CloudFormation::Stack', 'DELETE_IN_PROGRESS', 'User Initiated', '2026-11-23T13:00:00Z'),
+      ],
+    });
+    const io = recordingIo();
+    await expect(destroyLab(realLab, {}, io, {}, deps())).resolves.toBe(0);
+    expect(aws.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input)).toEqual([{ StackName: STACK_ID }]);
+    expect(io.errText()).toContain(`  ${NAME} was left DELETE_FAILED by an earlier deletion (CleanupD4E4842E (Custom::DopLabCleanup): ${reason}); deleting it again.`);
+    expect(io.errText()).toContain(`Deleted ${NAME} in`);
+  });
+
   it('sends no DeleteStack when the guard refuses', async () => {
     aws.cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
     const error = await destroyLab(realLab, {}, recordingIo(), {}, { ...deps(), env: { DOPLAB_HOME: process.env.DOPLAB_HOME } }).catch((e: unknown) => e);
