@@ -323,8 +323,13 @@ async function destroyAll(
   if (interrupted) {
     base = { stack: 'kept', result: 'not deleted: interrupted', ok: false };
   } else {
-    const remaining = (await listDoplabStacks(session, where.region)).map((s) => s.StackName ?? '').filter((name) => labIdOfStack(name));
-    if (remaining.length > 0) {
+    const remaining = await listDoplabStacks(session, where.region).then(
+      (stacks) => stacks.map((s) => s.StackName ?? '').filter((name) => labIdOfStack(name)),
+      (error: unknown) => error as Error,
+    );
+    if (remaining instanceof Error) {
+      base = { stack: 'kept', result: `not deleted: could not tell whether lab stacks remain (${remaining.message})`, ok: false };
+    } else if (remaining.length > 0) {
       base = { stack: 'kept', result: `not deleted: its role deletes lab stacks, and ${remaining.length} remain (${remaining.join(', ')})`, ok: false };
     } else {
       try {
