@@ -2,6 +2,7 @@
 // while (ELB listeners and rules: aws/aws-sdk#676, aws/aws-cli#8197) and ECS keeps INACTIVE task-definition
 // revisions, tags and all, forever. So every tag hit is confirmed with the owning service's own read API
 // before it counts. SDK clients are required on first use: `destroy` loads only those a hit needs.
+import pLimit from 'p-limit';
 import { awsErrorMessage, awsErrorName } from '../aws/errors';
 import { DoplabError } from '../errors';
 import type { Leftover } from '../lab';
@@ -66,6 +67,7 @@ const kms = (): typeof import('@aws-sdk/client-kms') => require('@aws-sdk/client
 const ssm = (): typeof import('@aws-sdk/client-ssm') => require('@aws-sdk/client-ssm');
 const cfn = (): typeof import('@aws-sdk/client-cloudformation') => require('@aws-sdk/client-cloudformation');
 const ec2 = (): typeof import('@aws-sdk/client-ec2') => require('@aws-sdk/client-ec2');
+const config = (): typeof import('@aws-sdk/client-config-service') => require('@aws-sdk/client-config-service');
 
 const GONE = 'no longer exists (the tagging index lags deletions)';
 
@@ -363,6 +365,23 @@ export const CONFIRMERS: Readonly<Record<string, Confirmer>> = {
       return status === 'DELETED' ? 'stack set DELETED' : undefined;
     },
   },
+  'config:config-rule': {
+    actions: ['config:DescribeConfigRules'],
+    notFound: [],
+    confirm: async (a, client, region) => {
+      const { ConfigServiceClient, DescribeConfigRulesCommand } = config();
+      // The ARN carries the rule's id, and DescribeConfigRules filters by name only: look through the rules.
+      const cfg = client(ConfigServiceClient, region);
+      let token: string | undefined;
+      do {
+        const page = await cfg.send(new DescribeConfigRulesCommand({ NextToken: token }));
+        const rule = (page.ConfigRules ?? []).find((r) => r.ConfigRuleArn === a.arn);
+        if (rule) return rule.ConfigRuleState === 'DELETING' ? 'Config rule being deleted' : undefined;
+        token = page.NextToken;
+      } while (token);
+      return GONE;
+    },
+  },
   'ec2:vpc': ec2Confirmer('ec2:DescribeVpcs', 'InvalidVpcID.NotFound', async (id, client, region) => {
     const { DescribeVpcsCommand, EC2Client } = ec2();
     return (await client(EC2Client, region).send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs;
@@ -416,8 +435,10 @@ export interface Confirmation {
  * found" (access denied, throttling…): the reason says so, because an unconfirmed hit may be real.
  */
 export async function confirmTagHits(hits: readonly Leftover[], client: ClientFor): Promise<Confirmation> {
+  // A few at a time: a lab just deleted can leave dozens of listings, and the reads share each service's rate limit.
+  const limit = pLimit(8);
   const results = await Promise.all(
-    hits.map(async (hit): Promise<{ kept?: Leftover; dismissed?: Dismissed }> => {
+    hits.map((hit) => limit(async (): Promise<{ kept?: Leftover; dismissed?: Dismissed }> => {
       const arn = parseArn(hit.resource);
       const confirmer = arn && confirmerFor(arn);
       if (!arn || !confirmer) {
@@ -433,7 +454,7 @@ export async function confirmTagHits(hits: readonly Leftover[], client: ClientFo
         const message = error instanceof DoplabError || error instanceof Error ? error.message : String(error);
         return { kept: { ...hit, reason: `${hit.reason} (could not confirm it with ${confirmer.actions.join(', ')}: ${message})` } };
       }
-    }),
+    })),
   );
   return {
     kept: results.flatMap((r) => (r.kept ? [r.kept] : [])),

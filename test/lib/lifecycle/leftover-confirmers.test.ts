@@ -5,6 +5,7 @@ import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import * as codebuildSdk from '@aws-sdk/client-codebuild';
 import * as codedeploySdk from '@aws-sdk/client-codedeploy';
 import * as codepipelineSdk from '@aws-sdk/client-codepipeline';
+import * as configSdk from '@aws-sdk/client-config-service';
 import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
 import * as ec2Sdk from '@aws-sdk/client-ec2';
 import * as ecrSdk from '@aws-sdk/client-ecr';
@@ -27,7 +28,7 @@ import { MockedSession, awsError } from '../../support/mocked-session';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
-const SDKS = [backupSdk, cfnSdk, cwSdk, logsSdk, codebuildSdk, codedeploySdk, codepipelineSdk, dynamodbSdk, ec2Sdk, ecrSdk, ecsSdk, elbv2Sdk, eventsSdk, kmsSdk, lambdaSdk, s3Sdk, schedulerSdk, snsSdk, sqsSdk, ssmSdk];
+const SDKS = [backupSdk, cfnSdk, cwSdk, logsSdk, codebuildSdk, codedeploySdk, codepipelineSdk, dynamodbSdk, ec2Sdk, ecrSdk, ecsSdk, elbv2Sdk, eventsSdk, kmsSdk, lambdaSdk, s3Sdk, schedulerSdk, snsSdk, sqsSdk, ssmSdk, configSdk];
 const CLIENTS = [
   backupSdk.BackupClient,
   cfnSdk.CloudFormationClient,
@@ -49,6 +50,7 @@ const CLIENTS = [
   snsSdk.SNSClient,
   sqsSdk.SQSClient,
   ssmSdk.SSMClient,
+  configSdk.ConfigServiceClient,
 ];
 
 /** An SDK modeled exception as the client throws it for an AWS error response. */
@@ -326,6 +328,20 @@ const CASES: readonly Case[] = [
     why: GONE,
   },
   {
+    key: 'config:config-rule',
+    arn: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-a1b2c3`,
+    command: configSdk.DescribeConfigRulesCommand,
+    input: {},
+    present: {
+      ConfigRules: [
+        { ConfigRuleName: 'other', ConfigRuleArn: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-zzzzzz`, ConfigRuleState: 'ACTIVE', Source: { Owner: 'AWS', SourceIdentifier: 'S3_BUCKET_VERSIONING_ENABLED' } },
+        { ConfigRuleName: 'DopLab-config-remediation-s3-versioning', ConfigRuleArn: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-a1b2c3`, ConfigRuleState: 'ACTIVE', Source: { Owner: 'AWS', SourceIdentifier: 'S3_BUCKET_VERSIONING_ENABLED' } },
+      ],
+    },
+    gone: { resolves: { ConfigRules: [{ ConfigRuleName: 'other', ConfigRuleArn: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-zzzzzz`, ConfigRuleState: 'ACTIVE', Source: { Owner: 'AWS', SourceIdentifier: 'S3_BUCKET_VERSIONING_ENABLED' } }] } },
+    why: GONE,
+  },
+  {
     key: 'ec2:vpc',
     arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0a1b2c3d4e5f67890`,
     command: ec2Sdk.DescribeVpcsCommand,
@@ -427,6 +443,15 @@ describe('confirming tag hits with the owning service', () => {
     const arn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/doplab-codedeploy-blue-green-web:2`;
     mockFor(ecsSdk.DescribeTaskDefinitionCommand).on(ecsSdk.DescribeTaskDefinitionCommand as never).rejects(modeled(ecsSdk.ClientException, 'Unable to describe task definition.'));
     expect((await confirmTagHits([hit(arn)], client)).dismissed).toEqual([{ resource: arn, region: REGION, why: 'no longer exists (the tagging index lags deletions)' }]);
+  });
+
+  it('looks through every page of Config rules for the rule the ARN names by id', async () => {
+    const arn = `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-a1b2c3`;
+    const mock = mockFor(configSdk.DescribeConfigRulesCommand);
+    mock.on(configSdk.DescribeConfigRulesCommand as never, { NextToken: undefined } as never).resolves({ ConfigRules: [], NextToken: 'page2' } as never);
+    mock.on(configSdk.DescribeConfigRulesCommand as never, { NextToken: 'page2' } as never).resolves({ ConfigRules: [{ ConfigRuleArn: arn, ConfigRuleState: 'DELETING' }] } as never);
+    expect(await confirmTagHits([hit(arn)], client)).toEqual({ kept: [], dismissed: [{ resource: arn, region: REGION, why: 'Config rule being deleted' }] });
+    expect(sent).toEqual(['config:DescribeConfigRules', 'config:DescribeConfigRules']);
   });
 
   it('keeps a hit whose confirmation is denied, and says it could not confirm it', async () => {
