@@ -38,6 +38,8 @@ export interface DeletionFailed {
   readonly failures: readonly ResourceFailure[];
   /** What to run to finish the deletion. */
   readonly command: string;
+  /** Set when the stack events could not be read (e.g. access denied): why. */
+  readonly eventsUnreadable?: string;
 }
 
 /** Options of `doplab status`. */
@@ -100,9 +102,14 @@ function row(s: LabStatus): string[] {
 
 /** The row of a DELETE_FAILED stack, with why its last deletion failed and the command that finishes it. */
 async function withDeletionFailure(session: AwsSession, stack: Stack, row: LabStatus, aws: AwsOptions): Promise<LabStatus> {
-  const failures = stack.StackId ? await lastDeletionFailures(session.readOnlyClient(CloudFormationClient, row.region), stack.StackId) : [];
   const command = ['doplab destroy', row.lab, '--region', row.region, ...(aws.profile ? ['--profile', aws.profile] : []), ...(session.endpointUrl ? ['--endpoint-url', session.endpointUrl] : [])].join(' ');
-  return { ...row, deletionFailed: { failures, command } };
+  try {
+    const failures = stack.StackId ? await lastDeletionFailures(session.readOnlyClient(CloudFormationClient, row.region), stack.StackId) : [];
+    return { ...row, deletionFailed: { failures, command } };
+  } catch (error) {
+    // The failed deletion must still be shown when its reasons cannot be read.
+    return { ...row, deletionFailed: { failures: [], command, eventsUnreadable: error instanceof Error ? error.message : String(error) } };
+  }
 }
 
 /** `doplab status`: the doplab labs deployed in this account (this region, or every region). */
@@ -155,10 +162,11 @@ export async function statusCommand(
       const c = createColors(io.color);
       for (const r of rows.filter((row) => row.deletionFailed)) {
         const failed = r.deletionFailed as DeletionFailed;
-        const when = r.expired && r.msLeft !== null ? `expired ${formatAge(-r.msLeft)} ago and its deletion FAILED` : 'its deletion FAILED';
+        const when = r.expired && r.msLeft !== null ? ` expired ${formatAge(-r.msLeft)} ago, but` : ':';
         io.out('');
-        io.out(c.red(c.bold(`DELETION FAILED: ${r.lab} in ${r.region} ${when}; nothing retries it, and it keeps costing until you finish it.`)));
-        if (failed.failures.length === 0) io.out('  CloudFormation gave no resource-level reason (see the stack events in the console).');
+        io.out(c.red(c.bold(`DELETION FAILED: ${r.lab} in ${r.region}${when} CloudFormation could not delete it; nothing retries that, and it keeps costing until you finish it.`)));
+        if (failed.eventsUnreadable) io.out(`  Could not read the stack events: ${failed.eventsUnreadable}`);
+        else if (failed.failures.length === 0) io.out('  CloudFormation gave no resource-level reason (see the stack events in the console).');
         for (const f of failed.failures) io.out(`  ${describeFailure(f)}`);
         io.out(`  Run: ${failed.command}`);
       }

@@ -154,13 +154,21 @@ describe('doplab status', () => {
       expect(out).toMatch(/cloudwatch-metric-filters\s+eu-west-1\s+DELETE_FAILED\s+2h 00m\s+overdue 1h 30m/);
       expect(out).toContain(
         [
-          `DELETION FAILED: ${LAB} in ${REGION} expired 1h 30m ago and its deletion FAILED; nothing retries it, and it keeps costing until you finish it.`,
+          `DELETION FAILED: ${LAB} in ${REGION} expired 1h 30m ago, but CloudFormation could not delete it; nothing retries that, and it keeps costing until you finish it.`,
           `  AlertTopic2B6A9D7E (AWS::SNS::Topic): ${reason}`,
           `  Run: doplab destroy ${LAB} --region ${REGION} --profile sandbox`,
         ].join('\n'),
       );
       expect(out).not.toContain('OldQueue');
       expect(aws.cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toEqual([{ StackName: STACK_ID }]);
+    });
+
+    it('still shows the failed deletion when the stack events cannot be read', async () => {
+      aws.cfn.on(DescribeStackEventsCommand).rejects(awsError('AccessDenied', 'not authorized to perform: cloudformation:DescribeStackEvents', 403));
+      const io = recordingIo();
+      await expect(statusCommand({}, io, {}, { session: aws.session, now: () => NOW, env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, labs: [realLab] })).resolves.toBe(0);
+      expect(io.outText()).toContain(`DELETION FAILED: ${LAB} in ${REGION} expired 1h 30m ago`);
+      expect(io.outText()).toContain(`  Could not read the stack events: Access denied: cloudformation:DescribeStackEvents in ${REGION} is not allowed.\n  Run: doplab destroy ${LAB} --region ${REGION}`);
     });
 
     it('says the same in --json', async () => {
