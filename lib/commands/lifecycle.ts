@@ -236,6 +236,9 @@ export function prefixedIo(io: Io, prefix: string): Io {
   return { ...io, out: (text) => io.out(tag(text)), err: (text) => io.err(tag(text)) };
 }
 
+/** Why a lab of `destroy --all` was not torn down: Ctrl-C came before its turn. */
+const NOT_STARTED = 'not started: interrupted before its turn';
+
 /** What `destroy --all` did to one lab. */
 export interface LabOutcome {
   readonly labId: string;
@@ -302,7 +305,7 @@ async function destroyAll(
     ids.map((id) =>
       limit(async (): Promise<LabOutcome> => {
         const labIo = prefixedIo(io, id);
-        if (deps.signal?.aborted) return { labId: id, result: 'interrupted', error: 'not started' };
+        if (deps.signal?.aborted) return { labId: id, result: 'interrupted', error: NOT_STARTED };
         try {
           const teardown = await teardownLab(known.find((l) => l.id === id) ?? { id }, session, where, labIo, deps);
           return { labId: id, result: teardown.audit.leftovers.length === 0 ? 'clean' : 'left', teardown };
@@ -353,7 +356,7 @@ async function destroyAll(
 
 function printSummary(io: Io, region: string, outcomes: readonly LabOutcome[], base: BaseOutcome): void {
   const rows = outcomes.map((o) => {
-    const stack = o.teardown ? (o.teardown.deletion.existed ? 'deleted' : 'not deployed') : o.result === 'interrupted' ? 'still deleting' : 'NOT deleted';
+    const stack = o.teardown ? (o.teardown.deletion.existed ? 'deleted' : 'not deployed') : o.error === NOT_STARTED ? 'untouched' : o.result === 'interrupted' ? 'still deleting' : 'NOT deleted';
     const left = o.teardown ? String(o.teardown.audit.leftovers.length) : '?';
     const result = o.result === 'clean' ? 'clean' : o.result === 'left' ? `${left} left (listed above)` : `${o.result.toUpperCase()}: ${o.error}`;
     return [o.labId, stack, left, result];
