@@ -225,6 +225,15 @@ export const CONFIRMERS: Readonly<Record<string, Confirmer>> = {
       return undefined;
     },
   },
+  'events:event-bus': {
+    actions: ['events:DescribeEventBus'],
+    notFound: ['ResourceNotFoundException'],
+    confirm: async (a, client, region) => {
+      const { DescribeEventBusCommand, EventBridgeClient } = events();
+      await client(EventBridgeClient, region).send(new DescribeEventBusCommand({ Name: a.id }));
+      return undefined;
+    },
+  },
   'scheduler:schedule': {
     actions: ['scheduler:GetSchedule'],
     notFound: ['ResourceNotFoundException'],

@@ -202,6 +202,15 @@ const CASES: readonly Case[] = [
     why: GONE,
   },
   {
+    key: 'events:event-bus',
+    arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/DopLab-x-incidents`,
+    command: eventsSdk.DescribeEventBusCommand,
+    input: { Name: 'DopLab-x-incidents' },
+    present: { Name: 'DopLab-x-incidents', Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/DopLab-x-incidents` },
+    gone: { rejects: modeled(eventsSdk.ResourceNotFoundException, 'Event bus DopLab-x-incidents does not exist.') },
+    why: GONE,
+  },
+  {
     key: 'scheduler:schedule',
     arn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/DopLab-x-Expiry`,
     command: schedulerSdk.GetScheduleCommand,
