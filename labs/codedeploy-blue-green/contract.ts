@@ -30,8 +30,8 @@ export const TEST_PORT = 8080;
 
 /**
  * nginx 1.19.9 from the official nginx repository on ECR Public, pinned by digest so a re-tag cannot change the lab.
- * The digest is the one gardener's registry-cache end-to-end tests pull for public.ecr.aws/nginx/nginx:1.19.9; it
- * was not re-resolved against the registry when this lab was written (see the README).
+ * The digest is the one gardener's registry-cache end-to-end tests pull for public.ecr.aws/nginx/nginx:1.19.9; the
+ * lab's preflight (preflight.ts) resolves it on ECR Public before every deploy and refuses when it is missing or not amd64.
  */
 export const WEB_IMAGE = 'public.ecr.aws/nginx/nginx@sha256:f248a8862fa9b21badbe043518f52f143946e2dc705300e8534f8ca624a291b2';
 

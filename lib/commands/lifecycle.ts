@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { stackNameFor } from '../contract';
 import { DoplabError, ExitCode } from '../errors';
 import type { Io } from '../io';
@@ -211,6 +212,7 @@ export async function teardownLab(
   else io.err(`Deleted ${name} in ${formatDuration(Date.now() - started)}${deletion.attempts > 1 ? ' (second attempt)' : ''}.`);
   for (const r of deletion.removed) io.err(`  removed ${r.type} ${r.physicalId}`);
   const audit = await leftoverAudit(session, lab, where, { ...deps.audit, io, stack: deletion.stack });
+  for (const d of audit.dismissed) io.err(`  not counted ${d.resource} (${d.region}): listed by the tagging API, but ${d.why}`);
   if (audit.leftovers.length === 0) {
     io.err(`Leftover audit: nothing tagged doplab:lab=${lab.id} or known to linger is left in ${audit.regions.join(', ')}.`);
   } else {
@@ -220,10 +222,39 @@ export async function teardownLab(
   return { labId: lab.id, deletion, audit };
 }
 
+/** How many lab stacks `destroy --all` deletes at once (each waits minutes on CloudFormation). */
+export const DESTROY_ALL_CONCURRENCY = 4;
+
+/** An Io whose every line starts with `[<lab id>] `, so that parallel deletions stay readable. */
+export function prefixedIo(io: Io, prefix: string): Io {
+  const tag = (text: string) =>
+    text
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => (line ? `[${prefix}] ${line}` : line))
+      .join('\n');
+  return { ...io, out: (text) => io.out(tag(text)), err: (text) => io.err(tag(text)) };
+}
+
+/** Why a lab of `destroy --all` was not torn down: Ctrl-C came before its turn. */
+const NOT_STARTED = 'not started: interrupted before its turn';
+
+/** What `destroy --all` did to one lab. */
+export interface LabOutcome {
+  readonly labId: string;
+  /** `clean`: stack gone, nothing left; `left`: the audit found leftovers; `failed`: the teardown threw; `interrupted`: Ctrl-C. */
+  readonly result: 'clean' | 'left' | 'failed' | 'interrupted';
+  readonly teardown?: LabTeardown;
+  /** What went wrong, for `failed` and `interrupted`. */
+  readonly error?: string;
+}
+
 /**
- * `doplab destroy <lab>` / `destroy --all`: sandbox guard, delete the stack (retry once on DELETE_FAILED),
- * then the leftover audit. Exit 0 when nothing is left (also when there was nothing to delete), 1 when
- * something is. The first Ctrl-C stops waiting (CloudFormation carries on); a second quits at once.
+ * `doplab destroy <lab>` / `destroy --all`: sandbox guard, delete the stack (retry once on DELETE_FAILED, also
+ * when it was found DELETE_FAILED, e.g. after an expiry), then the leftover audit. Exit 0 when nothing is left
+ * (also when there was nothing to delete), 1 when something is. `--all` deletes the lab stacks in parallel, goes
+ * on past a lab whose teardown fails, keeps DopLab-Base while any lab stack remains, and ends with a summary per
+ * lab. The first Ctrl-C stops waiting (CloudFormation carries on); a second quits at once.
  */
 export async function destroyLab(lab: AnyLab | undefined, aws: AwsOptions, io: Io, options: DestroyOptions = {}, deps: LifecycleDeps = {}): Promise<number> {
   const session = deps.session ?? new AwsSession(aws);
@@ -235,23 +266,9 @@ export async function destroyLab(lab: AnyLab | undefined, aws: AwsOptions, io: I
     const verb = options.all ? 'destroy every doplab lab and DopLab-Base' : `destroy ${lab?.id}`;
     const pre = await preflight(session, io, { verb }, { yes: options.yes, asker: asker(deps), env: deps.env });
     const where = { account: pre.identity.account, region: pre.identity.region };
-    const labs: Pick<AnyLab, 'id' | 'regions' | 'leftovers'>[] = [];
-    if (options.all) {
-      const { allLabs } = require('../registry') as typeof import('../registry');
-      for (const stack of await listDoplabStacks(session, where.region)) {
-        const id = labIdOfStack(stack.StackName ?? '');
-        if (id) labs.push(allLabs().find((l) => l.id === id) ?? { id });
-      }
-    } else if (lab) {
-      labs.push(lab);
-    }
-    let left = 0;
-    for (const l of labs) left += (await teardownLab(l, session, where, io, { ...deps, signal })).audit.leftovers.length;
-    if (options.all) {
-      const base = await deleteStack(session, BASE_STACK_NAME, where.region, io, { ...deps.wait, signal });
-      io.err(base.existed ? `Deleted ${BASE_STACK_NAME}.` : `${BASE_STACK_NAME} is not deployed in ${where.region}.`);
-    }
-    return left === 0 ? ExitCode.OK : ExitCode.CHECKS_FAILED;
+    if (options.all) return await destroyAll(session, where, io, { ...deps, signal });
+    if (!lab) return ExitCode.OK;
+    return (await teardownLab(lab, session, where, io, { ...deps, signal })).audit.leftovers.length === 0 ? ExitCode.OK : ExitCode.CHECKS_FAILED;
   } catch (error) {
     if (error instanceof DoplabError && error.code === 'INTERRUPTED') {
       io.err(`doplab: ${error.message}`);
@@ -263,6 +280,91 @@ export async function destroyLab(lab: AnyLab | undefined, aws: AwsOptions, io: I
     interrupt?.dispose();
     if (!deps.session) session.destroy();
   }
+}
+
+/** What became of DopLab-Base: `ok` when it is gone. */
+interface BaseOutcome {
+  readonly stack: string;
+  readonly result: string;
+  readonly ok: boolean;
+}
+
+/** Every lab stack of the region, then DopLab-Base once no lab stack is left (its role deletes them). */
+async function destroyAll(
+  session: AwsSession,
+  where: { readonly account: string; readonly region: string },
+  io: Io,
+  deps: LifecycleDeps & { readonly signal?: AbortSignal },
+): Promise<number> {
+  const { allLabs } = require('../registry') as typeof import('../registry');
+  const known = allLabs();
+  const ids = (await listDoplabStacks(session, where.region)).map((s) => labIdOfStack(s.StackName ?? '')).filter((id): id is string => !!id);
+  if (ids.length) io.err(`Deleting ${ids.length} lab stack(s) in ${where.region}, up to ${DESTROY_ALL_CONCURRENCY} at a time: ${ids.join(', ')}.`);
+  const limit = pLimit(DESTROY_ALL_CONCURRENCY);
+  const outcomes = await Promise.all(
+    ids.map((id) =>
+      limit(async (): Promise<LabOutcome> => {
+        const labIo = prefixedIo(io, id);
+        if (deps.signal?.aborted) return { labId: id, result: 'interrupted', error: NOT_STARTED };
+        try {
+          const teardown = await teardownLab(known.find((l) => l.id === id) ?? { id }, session, where, labIo, deps);
+          return { labId: id, result: teardown.audit.leftovers.length === 0 ? 'clean' : 'left', teardown };
+        } catch (error) {
+          // One lab's failure must not stop the others: report it and go on.
+          const interrupted = error instanceof DoplabError && error.code === 'INTERRUPTED';
+          const message = error instanceof Error ? error.message : String(error);
+          labIo.err(`${interrupted ? 'Stopped' : 'Failed'}: ${message}`);
+          return { labId: id, result: interrupted ? 'interrupted' : 'failed', error: message };
+        }
+      }),
+    ),
+  );
+
+  // The account is the source of truth: delete the base only when no lab stack is left at all.
+  let base: BaseOutcome;
+  const interrupted = outcomes.some((o) => o.result === 'interrupted');
+  if (interrupted) {
+    base = { stack: 'kept', result: 'not deleted: interrupted', ok: false };
+  } else {
+    const remaining = await listDoplabStacks(session, where.region).then(
+      (stacks) => stacks.map((s) => s.StackName ?? '').filter((name) => labIdOfStack(name)),
+      (error: unknown) => error as Error,
+    );
+    if (remaining instanceof Error) {
+      base = { stack: 'kept', result: `not deleted: could not tell whether lab stacks remain (${remaining.message})`, ok: false };
+    } else if (remaining.length > 0) {
+      base = { stack: 'kept', result: `not deleted: its role deletes lab stacks, and ${remaining.length} remain (${remaining.join(', ')})`, ok: false };
+    } else {
+      try {
+        const deletion = await deleteStack(session, BASE_STACK_NAME, where.region, prefixedIo(io, BASE_STACK_NAME), { ...deps.wait, signal: deps.signal });
+        base = { stack: deletion.existed ? 'deleted' : 'not deployed', result: 'clean', ok: true };
+      } catch (error) {
+        if (error instanceof DoplabError && error.code === 'INTERRUPTED') throw error;
+        base = { stack: 'NOT deleted', result: `FAILED: ${error instanceof Error ? error.message : String(error)}`, ok: false };
+      }
+    }
+  }
+
+  printSummary(io, where.region, outcomes, base);
+  if (interrupted) {
+    io.err('doplab: stopped waiting: CloudFormation keeps deleting in the background.');
+    io.err('  Run doplab destroy --all again to wait for it, audit, and delete DopLab-Base.');
+    return 130;
+  }
+  return outcomes.every((o) => o.result === 'clean') && base.ok ? ExitCode.OK : ExitCode.CHECKS_FAILED;
+}
+
+function printSummary(io: Io, region: string, outcomes: readonly LabOutcome[], base: BaseOutcome): void {
+  const rows = outcomes.map((o) => {
+    const stack = o.teardown ? (o.teardown.deletion.existed ? 'deleted' : 'not deployed') : o.error === NOT_STARTED ? 'untouched' : o.result === 'interrupted' ? 'still deleting' : 'NOT deleted';
+    const left = o.teardown ? String(o.teardown.audit.leftovers.length) : '?';
+    const result = o.result === 'clean' ? 'clean' : o.result === 'left' ? `${left} left (listed above)` : `${o.result.toUpperCase()}: ${o.error}`;
+    return [o.labId, stack, left, result];
+  });
+  const table = [['lab', 'stack', 'left', 'result'], ...rows, [BASE_STACK_NAME, base.stack, '-', base.result]];
+  const widths = [0, 1, 2].map((c) => Math.max(...table.map((r) => r[c].length)));
+  io.err(`\nSummary of destroy --all in ${region}:`);
+  for (const r of table) io.err(`  ${r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell)).join('  ').trimEnd()}`);
 }
 
 /** `doplab synth <lab>`: the lab's CloudFormation template, synthesized offline (no expiry schedule: no context). */

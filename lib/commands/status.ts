@@ -1,4 +1,5 @@
-import type { Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { createColors } from 'picocolors';
 import { AwsSession, type AwsOptions } from '../aws/clients';
 import { whoAmI } from '../aws/lab-stack';
 import { EXPIRES_AT_OUTPUT } from '../cdk/base-names';
@@ -6,7 +7,7 @@ import { formatDuration } from '../duration';
 import { DoplabError, ExitCode } from '../errors';
 import type { Io } from '../io';
 import type { AnyLab } from '../registry';
-import { labIdOfStack, listDoplabStacks } from '../lifecycle/stacks';
+import { describeFailure, labIdOfStack, lastDeletionFailures, listDoplabStacks, type ResourceFailure } from '../lifecycle/stacks';
 import { deploymentKey, readState, type PassedCheck } from '../lifecycle/state';
 
 /** One deployed lab, as `doplab status` shows it. */
@@ -25,6 +26,20 @@ export interface LabStatus {
   readonly costSoFarUsd: number | null;
   /** The last live `check` that passed since this deployment was created, if any. */
   readonly checkPassed: PassedCheck | null;
+  /** Past its expiry (the schedule has fired, or is retrying). */
+  readonly expired: boolean;
+  /** Set when the stack is DELETE_FAILED: nothing retries it, and it keeps costing until `command` is run. */
+  readonly deletionFailed: DeletionFailed | null;
+}
+
+/** A lab stack whose deletion failed (DELETE_FAILED), e.g. by its expiry schedule. */
+export interface DeletionFailed {
+  /** The resources CloudFormation could not delete in its last attempt, oldest first, with its reasons. */
+  readonly failures: readonly ResourceFailure[];
+  /** What to run to finish the deletion. */
+  readonly command: string;
+  /** Set when the stack events could not be read (e.g. access denied): why. */
+  readonly eventsUnreadable?: string;
 }
 
 /** Options of `doplab status`. */
@@ -65,9 +80,11 @@ export function labStatus(stack: Stack, region: string, labs: readonly AnyLab[],
     ageMs,
     expiresAt,
     msLeft: expiresAt ? new Date(expiresAt).getTime() - now : null,
+    expired: expiresAt ? new Date(expiresAt).getTime() <= now : false,
     costSoFarUsd: lab ? (ageMs / 3600_000) * lab.cost.usdPerHour : null,
     // A pass recorded before this stack was created belongs to an earlier deployment.
     checkPassed: check && new Date(check.at).getTime() >= created.getTime() ? check : null,
+    deletionFailed: null,
   };
 }
 
@@ -81,6 +98,18 @@ function row(s: LabStatus): string[] {
   const left = s.msLeft === null ? 'no expiry' : s.msLeft > 0 ? formatAge(s.msLeft) : `overdue ${formatAge(-s.msLeft)}`;
   const check = s.checkPassed ? `passed ${s.checkPassed.score}/${s.checkPassed.maxScore}` : 'not yet';
   return [s.lab, s.region, s.stackStatus, formatAge(s.ageMs), left, s.costSoFarUsd === null ? '?' : `$${s.costSoFarUsd.toFixed(4)}`, check];
+}
+
+/** The row of a DELETE_FAILED stack, with why its last deletion failed and the command that finishes it. */
+async function withDeletionFailure(session: AwsSession, stack: Stack, row: LabStatus, aws: AwsOptions): Promise<LabStatus> {
+  const command = ['doplab destroy', row.lab, '--region', row.region, ...(aws.profile ? ['--profile', aws.profile] : []), ...(session.endpointUrl ? ['--endpoint-url', session.endpointUrl] : [])].join(' ');
+  try {
+    const failures = stack.StackId ? await lastDeletionFailures(session.readOnlyClient(CloudFormationClient, row.region), stack.StackId) : [];
+    return { ...row, deletionFailed: { failures, command } };
+  } catch (error) {
+    // The failed deletion must still be shown when its reasons cannot be read.
+    return { ...row, deletionFailed: { failures: [], command, eventsUnreadable: error instanceof Error ? error.message : String(error) } };
+  }
 }
 
 /** `doplab status`: the doplab labs deployed in this account (this region, or every region). */
@@ -112,7 +141,10 @@ export async function statusCommand(
         }
       }),
     );
-    const rows = perRegion.flatMap((stacks, i) => stacks.map((s) => labStatus(s, regions[i], labs, passed, identity.account, now)).filter((s): s is LabStatus => !!s));
+    const listed = perRegion.flatMap((stacks, i) => stacks.map((s) => ({ stack: s, row: labStatus(s, regions[i], labs, passed, identity.account, now) })));
+    const rows = await Promise.all(
+      listed.filter((l): l is { stack: Stack; row: LabStatus } => !!l.row).map(async ({ stack, row }) => (row.stackStatus === 'DELETE_FAILED' ? withDeletionFailure(session, stack, row, aws) : row)),
+    );
     if (options.json) {
       io.out(JSON.stringify({ account: identity.account, regions, skippedRegions: skipped, labs: rows }, null, 2));
       return ExitCode.OK;
@@ -127,6 +159,17 @@ export async function statusCommand(
       for (const r of table) io.out(`  ${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}`);
       const total = rows.reduce((sum, r) => sum + (r.costSoFarUsd ?? 0), 0);
       io.out(`Estimated cost so far: $${total.toFixed(4)} (hours deployed × each lab's cost per hour).`);
+      const c = createColors(io.color);
+      for (const r of rows.filter((row) => row.deletionFailed)) {
+        const failed = r.deletionFailed as DeletionFailed;
+        const when = r.expired && r.msLeft !== null ? ` expired ${formatAge(-r.msLeft)} ago, but` : ':';
+        io.out('');
+        io.out(c.red(c.bold(`DELETION FAILED: ${r.lab} in ${r.region}${when} CloudFormation could not delete it; nothing retries that, and it keeps costing until you finish it.`)));
+        if (failed.eventsUnreadable) io.out(`  Could not read the stack events: ${failed.eventsUnreadable}`);
+        else if (failed.failures.length === 0) io.out('  CloudFormation gave no resource-level reason (see the stack events in the console).');
+        for (const f of failed.failures) io.out(`  ${describeFailure(f)}`);
+        io.out(`  Run: ${failed.command}`);
+      }
     }
     if (skipped.length) io.err(`Skipped ${skipped.length} region(s) not enabled for this account: ${skipped.join(', ')}.`);
     return ExitCode.OK;

@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import type { AwsSession } from '../aws/clients';
 import { awsErrorMessage, awsErrorName } from '../aws/errors';
 import { BASE_STACK_NAME, EXECUTION_ROLE_OUTPUT } from '../cdk/base-names';
@@ -38,4 +38,33 @@ export async function baseExecutionRole(session: AwsSession, region: string): Pr
   // UPDATE_ROLLBACK_COMPLETE still has a working role (the previous template's).
   if (!base || !/^(CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE)$/.test(base.StackStatus ?? '')) return undefined;
   return base.Outputs?.find((o) => o.OutputKey === EXECUTION_ROLE_OUTPUT)?.OutputValue;
+}
+
+/** One resource CloudFormation could not delete (or create), with its reason. */
+export interface ResourceFailure {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly reason: string;
+}
+
+/** `CleanupD4E4842E (Custom::DopLabCleanup): reason`. */
+export function describeFailure(f: ResourceFailure): string {
+  return `${f.logicalId} (${f.type}): ${f.reason}`;
+}
+
+/**
+ * Why the stack's last deletion failed: its resources' DELETE_FAILED events since the stack's own latest
+ * DELETE_IN_PROGRESS event, oldest first (the first is usually the cause), from the newest page of events.
+ */
+export async function lastDeletionFailures(cfn: CloudFormationClient, stackId: string): Promise<ResourceFailure[]> {
+  const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: stackId }))).StackEvents ?? [];
+  const failures: ResourceFailure[] = [];
+  // Newest first: stop at the start of the last deletion attempt.
+  for (const e of events) {
+    if (e.ResourceType === 'AWS::CloudFormation::Stack' && e.ResourceStatus === 'DELETE_IN_PROGRESS') break;
+    if (e.ResourceStatus === 'DELETE_FAILED' && e.ResourceType !== 'AWS::CloudFormation::Stack') {
+      failures.unshift({ logicalId: e.LogicalResourceId ?? '?', type: e.ResourceType ?? '?', reason: e.ResourceStatusReason ?? 'no reason given' });
+    }
+  }
+  return failures;
 }

@@ -16,6 +16,10 @@ import { DoplabError } from '../errors';
 import type { Io } from '../io';
 import type { Lab, Leftover, StackSnapshot } from '../lab';
 import { labRegions } from '../lab';
+import { describeFailure, lastDeletionFailures, type ResourceFailure } from './stacks';
+
+export { describeFailure, type ResourceFailure } from './stacks';
+import { confirmTagHits, confirmerActions, type Dismissed } from './leftover-confirmers';
 
 /** Waiting knobs; tests shorten them. */
 export interface WaitOptions {
@@ -43,12 +47,6 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-/** One resource CloudFormation could not delete (or create), with its reason. */
-export interface ResourceFailure {
-  readonly logicalId: string;
-  readonly type: string;
-  readonly reason: string;
-}
 
 /** What deleting a stack did. */
 export interface StackDeletion {
@@ -84,10 +82,6 @@ export async function failedResources(cfn: CloudFormationClient, stackId: string
     .map((e) => ({ logicalId: e.LogicalResourceId ?? '?', type: e.ResourceType ?? '?', reason: e.ResourceStatusReason ?? 'no reason given' }));
 }
 
-/** `CleanupD4E4842E (Custom::DopLabCleanup): reason`. */
-export function describeFailure(f: ResourceFailure): string {
-  return `${f.logicalId} (${f.type}): ${f.reason}`;
-}
 
 async function waitForDeletion(
   cfn: CloudFormationClient,
@@ -144,6 +138,11 @@ export async function deleteStack(session: AwsSession, stackName: string, region
   const stackId = stack.StackId;
   const removed = await stackResources(cfn, stackId);
   const snapshot = snapshotOf(stack);
+  if (stack.StackStatus === 'DELETE_FAILED') {
+    // Left so by an earlier deletion (the expiry schedule's, or a destroy that gave up): say why, then finish it.
+    const earlier = (await lastDeletionFailures(cfn, stackId))[0];
+    io.err(`  ${stackName} was left DELETE_FAILED by an earlier deletion${earlier ? ` (${describeFailure(earlier)})` : ''}; deleting it again.`);
+  }
   let firstAttemptFailures: ResourceFailure[] = [];
   const seenEvents = new Set<string>();
   for (let attempt = 1; ; attempt++) {
@@ -182,18 +181,28 @@ async function stackResources(cfn: CloudFormationClient, stackId: string): Promi
   return resources;
 }
 
+/**
+ * The read-only actions the leftover audit itself calls: the tagging API and the confirmations of its hits
+ * (each lab's declared leftovers call their own on top). Tests prove every confirmer sends exactly its share.
+ */
+export function leftoverAuditActions(): string[] {
+  return ['tag:GetResources', ...confirmerActions()].sort();
+}
+
 /** What is left of a lab after its stack is gone. */
 export interface AuditResult {
   readonly leftovers: readonly Leftover[];
+  /** Resources the tagging API still listed that their own service says are gone (or INACTIVE): not leftovers. */
+  readonly dismissed: readonly Dismissed[];
   /** The regions searched. */
   readonly regions: readonly string[];
 }
 
 /**
  * The leftover audit (DESIGN §7): every resource tagged `doplab:lab=<id>` in every region the lab
- * touches (Resource Groups Tagging API), plus the lab's declared implicit leftovers. The tagging API is
- * eventually consistent and lists a just-deleted resource for a while, so findings are re-checked
- * `settleRetries` times before they count. `stack` is the stack as read before deletion: its outputs can
+ * touches (Resource Groups Tagging API), each confirmed with its own service's read API (a deleted
+ * resource stays listed for a while, an INACTIVE task definition forever: lib/lifecycle/leftover-confirmers.ts),
+ * plus the lab's declared implicit leftovers. What is left is re-checked `settleRetries` times before it counts. `stack` is the stack as read before deletion: its outputs can
  * name regions and resources the lab's own audit needs (absent when there was no stack to delete).
  */
 export async function leftoverAudit(
@@ -206,9 +215,9 @@ export async function leftoverAudit(
   const retries = options.settleRetries ?? 2;
   const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms));
   for (let round = 0; ; round++) {
-    const leftovers = await auditOnce(session, lab, where, regions, options.stack);
-    if (leftovers.length === 0 || round >= retries) return { leftovers, regions };
-    options.io?.err(`  ${leftovers.length} resource(s) still listed; the tagging index lags deletions, re-checking in ${formatDuration(options.settleMs ?? 20_000)}.`);
+    const { leftovers, dismissed } = await auditOnce(session, lab, where, regions, options.stack);
+    if (leftovers.length === 0 || round >= retries) return { leftovers, dismissed, regions };
+    options.io?.err(`  ${leftovers.length} resource(s) still there; deletions can take a moment to show, re-checking in ${formatDuration(options.settleMs ?? 20_000)}.`);
     await sleep(options.settleMs ?? 20_000);
   }
 }
@@ -219,7 +228,7 @@ async function auditOnce(
   where: { readonly account: string; readonly region: string },
   regions: readonly string[],
   stack: StackSnapshot | undefined,
-): Promise<Leftover[]> {
+): Promise<{ leftovers: Leftover[]; dismissed: readonly Dismissed[] }> {
   const tagged = await Promise.all(
     regions.map(async (region) => {
       const tagging = session.readOnlyClient(ResourceGroupsTaggingAPIClient, region);
@@ -237,9 +246,12 @@ async function auditOnce(
       return found;
     }),
   );
+  const listed = new Set<string>();
+  const hits = tagged.flat().filter((l) => !listed.has(l.resource) && listed.add(l.resource));
+  const confirmed = await confirmTagHits(hits, (ctor, region) => session.readOnlyClient(ctor, region));
   const declared = lab.leftovers
     ? await lab.leftovers({ account: where.account, region: where.region, regions, stack, client: (ctor, region) => session.readOnlyClient(ctor, region ?? where.region) })
     : [];
   const seen = new Set<string>();
-  return [...tagged.flat(), ...declared].filter((l) => !seen.has(l.resource) && seen.add(l.resource));
+  return { leftovers: [...confirmed.kept, ...declared].filter((l) => !seen.has(l.resource) && seen.add(l.resource)), dismissed: confirmed.dismissed };
 }

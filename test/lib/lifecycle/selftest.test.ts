@@ -15,7 +15,7 @@ function result(statuses: Status[], maxPoints = 10): LabResult {
   return { lab: 'demo', account: '111122223333', region: 'eu-west-1', startedAt: '2026-11-23T13:00:00.000Z', durationMs: 5, source: 'aws', score, maxScore: maxPoints * statuses.length, checks };
 }
 
-const clean: LabTeardown = { labId: 'demo', deletion: { existed: true, attempts: 1, firstAttemptFailures: [], removed: [] }, audit: { leftovers: [], regions: ['eu-west-1'] } };
+const clean: LabTeardown = { labId: 'demo', deletion: { existed: true, attempts: 1, firstAttemptFailures: [], removed: [] }, audit: { leftovers: [], dismissed: [], regions: ['eu-west-1'] } };
 
 /** Steps that record their order; each may be replaced. */
 function steps(overrides: Partial<SelftestSteps> = {}) {
@@ -90,7 +90,7 @@ describe('runSelftest', () => {
   });
 
   it('fails the audit stage when something is left', async () => {
-    const left = { ...clean, audit: { leftovers: [{ resource: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:orders-errors', region: 'eu-west-1', reason: 'r' }], regions: ['eu-west-1'] } };
+    const left = { ...clean, audit: { leftovers: [{ resource: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:orders-errors', region: 'eu-west-1', reason: 'r' }], dismissed: [], regions: ['eu-west-1'] } };
     const { steps: s } = steps({ teardown: async () => left });
     const stages = await runSelftest(s, { now });
     expect(stages[5]).toMatchObject({ status: 'failed', detail: '1 left: arn:aws:cloudwatch:eu-west-1:111122223333:alarm:orders-errors' });

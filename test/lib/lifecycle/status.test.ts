@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { DescribeStackEventsCommand, DescribeStacksCommand, type Stack, type StackEvent } from '@aws-sdk/client-cloudformation';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { formatAge, labStatus, statusCommand } from '../../../lib/commands/status';
 import { deploymentKey, readState, recordPassedCheck } from '../../../lib/lifecycle/state';
@@ -35,6 +35,8 @@ describe('labStatus', () => {
       msLeft: 2 * 3600_000,
       costSoFarUsd: 2 * realLab.cost.usdPerHour,
       checkPassed: null,
+      expired: false,
+      deletionFailed: null,
     });
   });
 
@@ -113,5 +115,72 @@ describe('doplab status', () => {
     expect(out.labs).toHaveLength(1);
     expect(out.labs[0].region).toBe('eu-west-1');
     expect(out.skippedRegions).toEqual(['me-south-1']);
+  });
+
+  describe('a lab whose expiry could not delete it (issue 10, defect 9)', () => {
+    const STACK_ID = labStack().StackId as string;
+    const event = (id: string, logicalId: string, type: string, status: string, at: string, reason?: string): StackEvent => ({
+      StackId: STACK_ID,
+      EventId: id,
+      StackName: `DopLab-${LAB}`,
+      LogicalResourceId: logicalId,
+      ResourceType: type,
+      Timestamp: new Date(at),
+      ResourceStatus: status as StackEvent['ResourceStatus'],
+      ResourceStatusReason: reason,
+    });
+    const reason = 'Resource handler returned message: "User: arn:aws:sts::111122223333:assumed-role/DopLab-Base-ExecutionRole/x is not authorized to perform: SNS:DeleteTopic"';
+    beforeEach(() => {
+      // Expired at 12:30; the schedule's DeleteStack at 12:30 ended DELETE_FAILED. Newest first, as CloudFormation lists them.
+      aws.cfn.on(DescribeStacksCommand).resolves({
+        Stacks: [labStack({ StackStatus: 'DELETE_FAILED', Outputs: [{ OutputKey: 'DopLabExpiresAt', OutputValue: '2026-11-23T12:30:00.000Z' }] })],
+      });
+      aws.cfn.on(DescribeStackEventsCommand).resolves({
+        StackEvents: [
+          event('e5', `DopLab-${LAB}`, 'AWS::CloudFormation::Stack', 'DELETE_FAILED', '2026-11-23T12:33:00Z', 'The following resource(s) failed to delete: [AlertTopic2B6A9D7E].'),
+          event('e4', 'AlertTopic2B6A9D7E', 'AWS::SNS::Topic', 'DELETE_FAILED', '2026-11-23T12:32:00Z', reason),
+          event('e3', 'AppLogGroupA1B2C3D4', 'AWS::Logs::LogGroup', 'DELETE_COMPLETE', '2026-11-23T12:31:00Z'),
+          event('e2', `DopLab-${LAB}`, 'AWS::CloudFormation::Stack', 'DELETE_IN_PROGRESS', '2026-11-23T12:30:05Z', 'User Initiated'),
+          // An older failure, from a deletion before the last one: not the cause now.
+          event('e1', 'OldQueue', 'AWS::SQS::Queue', 'DELETE_FAILED', '2026-11-23T12:10:00Z', 'from an earlier attempt'),
+        ],
+      });
+    });
+
+    it('says so loudly in the table: expired, deletion failed, the failing resource and reason, and the command to run', async () => {
+      const io = recordingIo();
+      await expect(statusCommand({ profile: 'sandbox' }, io, {}, { session: aws.session, now: () => NOW, env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, labs: [realLab] })).resolves.toBe(0);
+      const out = io.outText();
+      expect(out).toMatch(/cloudwatch-metric-filters\s+eu-west-1\s+DELETE_FAILED\s+2h 00m\s+overdue 1h 30m/);
+      expect(out).toContain(
+        [
+          `DELETION FAILED: ${LAB} in ${REGION} expired 1h 30m ago, but CloudFormation could not delete it; nothing retries that, and it keeps costing until you finish it.`,
+          `  AlertTopic2B6A9D7E (AWS::SNS::Topic): ${reason}`,
+          `  Run: doplab destroy ${LAB} --region ${REGION} --profile sandbox`,
+        ].join('\n'),
+      );
+      expect(out).not.toContain('OldQueue');
+      expect(aws.cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toEqual([{ StackName: STACK_ID }]);
+    });
+
+    it('still shows the failed deletion when the stack events cannot be read', async () => {
+      aws.cfn.on(DescribeStackEventsCommand).rejects(awsError('AccessDenied', 'not authorized to perform: cloudformation:DescribeStackEvents', 403));
+      const io = recordingIo();
+      await expect(statusCommand({}, io, {}, { session: aws.session, now: () => NOW, env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, labs: [realLab] })).resolves.toBe(0);
+      expect(io.outText()).toContain(`DELETION FAILED: ${LAB} in ${REGION} expired 1h 30m ago`);
+      expect(io.outText()).toContain(`  Could not read the stack events: Access denied: cloudformation:DescribeStackEvents in ${REGION} is not allowed.\n  Run: doplab destroy ${LAB} --region ${REGION}`);
+    });
+
+    it('says the same in --json', async () => {
+      const io = recordingIo();
+      await statusCommand({}, io, { json: true }, { session: aws.session, now: () => NOW, env: { DOPLAB_HOME: process.env.DOPLAB_HOME }, labs: [realLab] });
+      expect(JSON.parse(io.outText()).labs[0]).toMatchObject({
+        lab: LAB,
+        stackStatus: 'DELETE_FAILED',
+        expired: true,
+        msLeft: -90 * 60_000,
+        deletionFailed: { failures: [{ logicalId: 'AlertTopic2B6A9D7E', type: 'AWS::SNS::Topic', reason }], command: `doplab destroy ${LAB} --region ${REGION}` },
+      });
+    });
   });
 });

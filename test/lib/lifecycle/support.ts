@@ -5,6 +5,9 @@ import * as stsSdk from '@aws-sdk/client-sts';
 import * as cwSdk from '@aws-sdk/client-cloudwatch';
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import * as ssmSdk from '@aws-sdk/client-ssm';
+import * as snsSdk from '@aws-sdk/client-sns';
+import * as ecsSdk from '@aws-sdk/client-ecs';
+import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { isReadOnlyAction, iamAction } from '../../../lib/aws/clients';
 import type { Io } from '../../../lib/io';
@@ -26,10 +29,14 @@ export function mockAws() {
     cloudwatch: mockClient(cwSdk.CloudWatchClient),
     logs: mockClient(logsSdk.CloudWatchLogsClient),
     ssm: mockClient(ssmSdk.SSMClient),
+    // The leftover audit confirms tag hits with their own service.
+    sns: mockClient(snsSdk.SNSClient),
+    ecs: mockClient(ecsSdk.ECSClient),
+    elbv2: mockClient(elbv2Sdk.ElasticLoadBalancingV2Client),
   };
   mocks.sts.on(stsSdk.GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: CALLER_ARN, UserId: 'AROA3XFRBF23EXAMPLE:learner' });
   mocks.iam.on(iamSdk.ListAccountAliasesCommand).resolves({ AccountAliases: ['acme-sandbox-7'], IsTruncated: false });
-  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, [cfnSdk, iamSdk, taggingSdk, stsSdk, cwSdk, logsSdk, ssmSdk]);
+  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, [cfnSdk, iamSdk, taggingSdk, stsSdk, cwSdk, logsSdk, ssmSdk, snsSdk, ecsSdk, elbv2Sdk]);
   const restore = () => Object.values(mocks).forEach((m) => m.restore());
   return { ...mocks, session, restore };
 }
@@ -56,6 +63,9 @@ for (const [client, sdk] of [
   ['CloudWatchClient', cwSdk],
   ['CloudWatchLogsClient', logsSdk],
   ['SSMClient', ssmSdk],
+  ['SNSClient', snsSdk],
+  ['ECSClient', ecsSdk],
+  ['ElasticLoadBalancingV2Client', elbv2Sdk],
 ] as const) {
   for (const name of Object.keys(sdk)) if (name.endsWith('Command') && name !== 'Command') CLIENT_OF[name] ??= client;
 }

@@ -7,7 +7,10 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DescribeListenersCommand, ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { destroyLab } from '../../../lib/commands/lifecycle';
 import { DoplabError } from '../../../lib/errors';
 import { deleteStack, leftoverAudit } from '../../../lib/lifecycle/teardown';
@@ -134,6 +137,7 @@ describe('leftoverAudit', () => {
       .on(GetResourcesCommand, { PaginationToken: undefined })
       .resolves({ ResourceTagMappingList: [{ ResourceARN: 'arn:aws:sns:us-east-1:111122223333:DopLab-x-alerts' }], PaginationToken: 'page2' });
     aws.tagging.on(GetResourcesCommand, { PaginationToken: 'page2' }).resolves({ ResourceTagMappingList: [], PaginationToken: '' });
+    aws.sns.on(GetTopicAttributesCommand).resolves({ Attributes: { TopicArn: 'arn:aws:sns:us-east-1:111122223333:DopLab-x-alerts' } });
     const lab = { id: 'x', regions: (r: string) => [r, 'us-east-1'] };
     const result = await leftoverAudit(aws.session, lab, { account: ACCOUNT, region: REGION }, noSettle);
     expect(result.regions).toEqual([REGION, 'us-east-1']);
@@ -168,14 +172,33 @@ describe('leftoverAudit', () => {
     expect(actionsSent(aws).every((a) => /^(tag:GetResources|cloudwatch:DescribeAlarms|logs:DescribeLogGroups)$/.test(a))).toBe(true);
   });
 
-  it('re-checks findings while the tagging index catches up with deletions', async () => {
-    const arn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/doplab/cloudwatch-metric-filters/orders-api`;
-    aws.tagging.on(GetResourcesCommand).resolvesOnce({ ResourceTagMappingList: [{ ResourceARN: arn }] }).resolves({ ResourceTagMappingList: [] });
+  it('re-checks what is still there before it counts, since deletions take a moment to show', async () => {
+    const name = '/doplab/cloudwatch-metric-filters/orders-api';
+    const arn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`;
+    aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arn }] });
+    aws.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: name }).resolvesOnce({ logGroups: [{ logGroupName: name, arn: `${arn}:*` }] }).resolves({ logGroups: [] });
     const sleep = jest.fn(async () => undefined);
     const result = await leftoverAudit(aws.session, realLab, { account: ACCOUNT, region: REGION }, { settleRetries: 2, settleMs: 20_000, sleep });
     expect(result.leftovers).toEqual([]);
+    expect(result.dismissed).toEqual([{ resource: arn, region: REGION, why: 'no longer exists (the tagging index lags deletions)' }]);
+    expect(sleep).toHaveBeenCalledTimes(1);
     expect(sleep).toHaveBeenCalledWith(20_000);
     expect(aws.tagging).toHaveReceivedCommandTimes(GetResourcesCommand, 2);
+  });
+
+  it('confirms each tag hit with its own service: a deleted listener and an INACTIVE task definition are not leftovers', async () => {
+    const listener = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/DopLa-Publi-1OYF5QJ2L3K4M/50dc6c495c0c9188/f2f7dc8efc522ab2`;
+    const revision = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/doplab-codedeploy-blue-green-web:1`;
+    aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: listener }, { ResourceARN: revision }] });
+    aws.elbv2.on(DescribeListenersCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
+    aws.ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { family: 'doplab-codedeploy-blue-green-web', revision: 1, status: 'INACTIVE' } });
+    const sleep = jest.fn(async () => undefined);
+    const result = await leftoverAudit(aws.session, { id: 'x' }, { account: ACCOUNT, region: REGION }, { settleRetries: 2, sleep });
+    expect(result.leftovers).toEqual([]);
+    expect(result.dismissed.map((d) => d.resource)).toEqual([listener, revision]);
+    // Nothing left to wait for: one round.
+    expect(sleep).not.toHaveBeenCalled();
+    expect(actionsSent(aws).sort()).toEqual(['ecs:DescribeTaskDefinition', 'elasticloadbalancing:DescribeListeners', 'tag:GetResources']);
   });
 });
 
@@ -214,9 +237,39 @@ describe('doplab destroy', () => {
     aws.cfn.on(DescribeStacksCommand).rejects(notFound());
     const arn = `arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-alerts`;
     aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arn, Tags: [{ Key: 'doplab:lab', Value: 'cloudwatch-metric-filters' }] }] });
+    aws.sns.on(GetTopicAttributesCommand, { TopicArn: arn }).resolves({ Attributes: { TopicArn: arn } });
     const io = recordingIo();
     await expect(destroyLab(realLab, {}, io, {}, deps())).resolves.toBe(1);
     expect(io.errText()).toContain(`Leftover audit: 1 resource(s) of cloudwatch-metric-filters are left:\n  left ${arn} (${REGION}): tagged doplab:lab=cloudwatch-metric-filters`);
+  });
+
+  it('exits 0 on a clean destroy although the tagging API still lists the deleted topic (issue 10, defect 6)', async () => {
+    aws.cfn.on(DescribeStacksCommand).rejects(notFound());
+    const arn = `arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-alerts`;
+    aws.tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arn, Tags: [{ Key: 'doplab:lab', Value: 'cloudwatch-metric-filters' }] }] });
+    aws.sns.on(GetTopicAttributesCommand, { TopicArn: arn }).rejects(awsError('NotFoundException', 'Topic does not exist', 404));
+    const io = recordingIo();
+    await expect(destroyLab(realLab, {}, io, {}, deps())).resolves.toBe(0);
+    expect(io.errText()).toContain(`  not counted ${arn} (${REGION}): listed by the tagging API, but no longer exists (the tagging index lags deletions)`);
+    expect(io.errText()).toContain('Leftover audit: nothing tagged doplab:lab=cloudwatch-metric-filters or known to linger is left in eu-west-1.');
+  });
+
+  it('finishes a stack its expiry left DELETE_FAILED, naming why the earlier deletion failed (issue 10, defect 9)', async () => {
+    const reason = 'Received response status [FAILED] from custom resource. Message returned: could not delete orders-errors';
+    aws.cfn.on(DescribeStacksCommand, { StackName: NAME }).resolves({ Stacks: [stack('DELETE_FAILED')] });
+    aws.cfn.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({ Stacks: [stack('DELETE_COMPLETE')] });
+    aws.cfn.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        event(NAME, 'AWS::CloudFormation::Stack', 'DELETE_FAILED', 'The following resource(s) failed to delete: [CleanupD4E4842E].', '2026-11-23T13:02:00Z'),
+        event('CleanupD4E4842E', 'Custom::DopLabCleanup', 'DELETE_FAILED', reason, '2026-11-23T13:01:30Z'),
+        event(NAME, 'AWS::CloudFormation::Stack', 'DELETE_IN_PROGRESS', 'User Initiated', '2026-11-23T13:00:00Z'),
+      ],
+    });
+    const io = recordingIo();
+    await expect(destroyLab(realLab, {}, io, {}, deps())).resolves.toBe(0);
+    expect(aws.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input)).toEqual([{ StackName: STACK_ID }]);
+    expect(io.errText()).toContain(`  ${NAME} was left DELETE_FAILED by an earlier deletion (CleanupD4E4842E (Custom::DopLabCleanup): ${reason}); deleting it again.`);
+    expect(io.errText()).toContain(`Deleted ${NAME} in`);
   });
 
   it('sends no DeleteStack when the guard refuses', async () => {
@@ -228,7 +281,10 @@ describe('doplab destroy', () => {
 
   it('--all removes every lab stack, then DopLab-Base', async () => {
     const base = { StackName: 'DopLab-Base', StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/DopLab-Base/0d3f2a10-c8d1-11f0-9a3b-0a1b2c3d4e5f`, StackStatus: 'CREATE_COMPLETE' as const, CreationTime: new Date() };
-    aws.cfn.on(DescribeStacksCommand, { NextToken: undefined }).resolves({ Stacks: [base, stack('CREATE_COMPLETE'), { ...stack('CREATE_COMPLETE'), StackName: 'Other-App' }] });
+    aws.cfn
+      .on(DescribeStacksCommand, { NextToken: undefined })
+      .resolvesOnce({ Stacks: [base, stack('CREATE_COMPLETE'), { ...stack('CREATE_COMPLETE'), StackName: 'Other-App' }] })
+      .resolves({ Stacks: [base, { ...stack('CREATE_COMPLETE'), StackName: 'Other-App' }] });
     aws.cfn.on(DescribeStacksCommand, { StackName: NAME }).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
     aws.cfn.on(DescribeStacksCommand, { StackName: 'DopLab-Base' }).resolves({ Stacks: [base] });
     aws.cfn.on(DescribeStacksCommand, { StackName: STACK_ID }).resolves({ Stacks: [stack('DELETE_COMPLETE')] });
