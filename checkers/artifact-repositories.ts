@@ -326,10 +326,23 @@ function callers(facts: Facts): { ci: Caller; other: Caller; external: Caller } 
   };
 }
 
-function describeAnswer(action: string, who: string, answer: PolicyAnswer): string {
-  const by = answer.statement ? ` by statement ${answer.statement}` : '';
-  const why = answer.reason ? ` (${answer.reason})` : '';
-  return `${action} for ${who}: ${answer.decision}${by}${why}`;
+/** One finding of the repository policy check: who, which action, and what the policy decided. */
+interface PolicyProblem {
+  readonly who: string;
+  readonly action: string;
+  readonly answer: PolicyAnswer;
+}
+
+/** Problems grouped by who and decision, so that each line names the actions it concerns. */
+function describeProblems(problems: readonly PolicyProblem[]): string {
+  const groups = new Map<string, { who: string; verdict: string; actions: string[] }>();
+  for (const { who, action, answer } of problems) {
+    const verdict = `${answer.decision}${answer.statement ? ` by statement ${answer.statement}` : ''}${answer.reason ? ` (${answer.reason})` : ''}`;
+    const group = groups.get(`${who}\n${verdict}`) ?? { who, verdict, actions: [] };
+    group.actions.push(action);
+    groups.set(`${who}\n${verdict}`, group);
+  }
+  return [...groups.values()].map((g) => `${g.who}: ${g.actions.join(', ')} ${g.verdict}`).join('; ');
 }
 
 const pullOnlyCi: Check<Facts> = {
@@ -342,8 +355,9 @@ const pullOnlyCi: Check<Facts> = {
     'actions a pull needs, and grant no push. (ecr:GetAuthorizationToken is registry-wide and comes from the identity policy.)',
   run(facts): Verdict {
     const where = `repository policy of ${repositoryWhere(facts)}`;
+    const { ci, other, external } = callers(facts);
     const expected =
-      `${callers(facts).ci.arn} allowed ${PULL_ACTIONS.join(', ')}; other roles of the account not allowed to pull; ` +
+      `${ci.arn} allowed ${PULL_ACTIONS.join(', ')}; other roles of the account not allowed to pull; ` +
       `no principal allowed ${PUSH_ACTIONS.join(', ')}`;
     const text = need(facts.repositoryPolicy);
     if (text === null) {
@@ -352,40 +366,48 @@ const pullOnlyCi: Check<Facts> = {
         evidence: { observed: 'the repository has no repository policy: the CI role, whose identity policy grants no pull, cannot pull', expected, where },
       };
     }
-    const { ci, other, external } = callers(facts);
     const ask = (caller: Caller, action: string) =>
       evaluateResourcePolicy(text, { caller, action, resourceArn: facts.repositoryArn, resourceAccount: accountOf(facts) });
-    const problems: string[] = [];
-    const hints: string[] = [];
+    const granted = (answer: PolicyAnswer) => answer.decision === 'allowed' || answer.decision === 'unknown';
+    const problems: PolicyProblem[] = [];
+    const whoCi = `the CI role ${ci.arn}`;
+    const whoOther = `another role of the account ${other.arn}`;
+    const whoExternal = `a role of another account ${external.arn}`;
     for (const action of PULL_ACTIONS) {
       const answer = ask(ci, action);
-      if (answer.decision !== 'allowed') problems.push(describeAnswer(action, 'the CI role', answer));
+      if (answer.decision !== 'allowed') problems.push({ who: whoCi, action, answer });
     }
     for (const action of PULL_ACTIONS) {
       const answer = ask(other, action);
-      if (answer.decision === 'allowed' || answer.decision === 'unknown') problems.push(describeAnswer(action, `another role of the account (${other.arn})`, answer));
+      if (granted(answer)) problems.push({ who: whoOther, action, answer });
     }
-    if (problems.some((p) => p.includes('another role') && p.includes(': allowed'))) {
-      hints.push(
-        'Principal "*" limited by aws:PrincipalAccount still admits every principal of the account: name the CI role itself (its role ARN, or aws:PrincipalArn).',
-      );
-    }
-    for (const [who, caller] of [['the CI role', ci], [`another role of the account (${other.arn})`, other], [`a role of another account (${external.arn})`, external]] as const) {
+    for (const [who, caller] of [[whoCi, ci], [whoOther, other], [whoExternal, external]] as const) {
       for (const action of PUSH_ACTIONS) {
         const answer = ask(caller, action);
-        if (answer.decision === 'allowed' || answer.decision === 'unknown') problems.push(describeAnswer(action, who, answer));
+        if (granted(answer)) problems.push({ who, action, answer });
       }
-    }
-    if (problems.some((p) => p.includes('for the CI role: allowed'))) {
-      hints.push('The CI role may push: a wildcard such as ecr:* includes the push actions. Grant only the three pull actions.');
-    }
-    if (problems.some((p) => p.includes(': unknown'))) {
-      hints.push('A statement uses a condition this check does not evaluate; express who may pull with the role ARN as principal or with aws:PrincipalArn.');
     }
     if (problems.length === 0) {
       return { status: 'PASS', evidence: { observed: 'the CI role alone may pull through the policy; no principal may push through it', expected, where } };
     }
-    return { status: 'FAIL', evidence: { observed: problems.join('; '), expected, where }, ...(hints.length ? { hint: hints.join(' ') } : {}) };
+    const hints: string[] = [];
+    const isPull = (p: PolicyProblem) => (PULL_ACTIONS as readonly string[]).includes(p.action);
+    if (problems.some((p) => p.answer.decision === 'unknown')) {
+      hints.push('A statement uses something this check does not evaluate; say who may pull with the role ARN as principal, or with aws:PrincipalArn.');
+    }
+    if (problems.some((p) => p.who === whoOther && isPull(p) && p.answer.decision === 'allowed')) {
+      hints.push('Principal "*" limited by aws:PrincipalAccount still admits every principal of the account: name the CI role itself (its role ARN, or aws:PrincipalArn).');
+    }
+    if (problems.some((p) => p.who === whoCi && isPull(p))) {
+      hints.push(
+        'The CI role cannot pull through the policy. Naming the account (its root ARN) only delegates to identity policies, and the CI role\'s ' +
+          'identity policy grants no pull: name the role.',
+      );
+    }
+    if (problems.some((p) => !isPull(p) && p.answer.decision === 'allowed')) {
+      hints.push('The policy still grants pushes: grant only the three pull actions (a wildcard such as ecr:* includes the push actions).');
+    }
+    return { status: 'FAIL', evidence: { observed: describeProblems(problems), expected, where }, hint: hints.join(' ') };
   },
 };
 
