@@ -251,18 +251,19 @@ export const SAMPLE_IMAGES: readonly SampleImage[] = [
     ageHours: (14 - i) * 24 + 1,
   })),
   { id: 'dev-7f3a1c2', tags: ['dev-7f3a1c2'], ageHours: 30 * 24 },
-  { id: 'dev-9b4e0d1', tags: ['dev-9b4e0d1'], ageHours: 3 * 24 },
+  { id: 'dev-9b4e0d1', tags: ['dev-9b4e0d1'], ageHours: 3 * 24 + 8 },
   { id: 'dev-c2d8e5f', tags: ['dev-c2d8e5f'], ageHours: 1 },
 ];
 
-/** What the task's policy expires among SAMPLE_IMAGES: untagged images older than a day, releases beyond the newest 10. */
-export const EXPECTED_EXPIRED: readonly string[] = [
-  ...SAMPLE_IMAGES.filter((i) => i.tags.length === 0 && i.ageHours > UNTAGGED_DAYS * 24).map((i) => i.id),
-  ...SAMPLE_IMAGES.filter((i) => i.tags.some((t) => t.startsWith(RELEASE_TAG_PREFIX)))
-    .sort((a, b) => a.ageHours - b.ageHours)
-    .slice(RELEASES_KEPT)
-    .map((i) => i.id),
-];
+/** What the task's policy expires among SAMPLE_IMAGES (in their order): untagged images older than a day, releases beyond the newest 10. */
+export const EXPECTED_EXPIRED: readonly string[] = (() => {
+  const releases = SAMPLE_IMAGES.filter((i) => i.tags.some((t) => t.startsWith(RELEASE_TAG_PREFIX))).sort((a, b) => a.ageHours - b.ageHours);
+  const expired = new Set([
+    ...SAMPLE_IMAGES.filter((i) => i.tags.length === 0 && i.ageHours > UNTAGGED_DAYS * 24),
+    ...releases.slice(RELEASES_KEPT),
+  ]);
+  return SAMPLE_IMAGES.filter((i) => expired.has(i)).map((i) => i.id);
+})();
 
 const LIFECYCLE_EXPECTED =
   `of ${SAMPLE_IMAGES.length} sample images (2 untagged, 14 ${RELEASE_TAG_PREFIX}*, 3 dev-*), exactly these expire: ` +
@@ -288,7 +289,7 @@ const lifecycleBehaviour: Check<Facts> = {
         hint: 'Express the task with expire actions counted by image count or by days since push; the other forms depend on pull and archive history.',
       };
     }
-    const expired = [...outcome.expired.keys()];
+    const expired = SAMPLE_IMAGES.map((i) => i.id).filter((id) => outcome.expired.has(id));
     const missing = EXPECTED_EXPIRED.filter((id) => !outcome.expired.has(id));
     const extra = expired.filter((id) => !EXPECTED_EXPIRED.includes(id));
     const observed =
