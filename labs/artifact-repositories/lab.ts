@@ -12,7 +12,7 @@ export const lab = defineLab({
   minutes: 45,
   deployMinutes: 2,
   cost: {
-    usdPerHour: 0.0012,
+    usdPerHour: 0.00116,
     pricing: 'us-east-1 on-demand list prices (Amazon ECR, AWS CodeArtifact, Lambda, Systems Manager), read 2026-11; free tiers ignored',
     items: [
       {

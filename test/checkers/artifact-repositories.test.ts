@@ -1,5 +1,5 @@
 import 'aws-sdk-client-mock-jest';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   AssociateExternalConnectionCommand,
   CodeartifactClient,
@@ -33,6 +33,7 @@ import { LIFECYCLE_POLICY, UPSTREAM_REPOSITORY_NAME, repositoryPolicy, solve, wi
 import {
   ACCOUNT,
   CI_ROLE_ARN,
+  DEPLOYED_STACK,
   DOMAIN,
   NPM,
   REGION,
@@ -191,8 +192,7 @@ describe('artifact-repositories checker', () => {
         facts.repositoryScanning.value = { ...facts.repositoryScanning.value, scanOnPush: true, scanFrequency: 'SCAN_ON_PUSH', appliedScanFilters: [] };
         const c = check(facts, 'scan-on-push');
         expect(c.status).toBe('PASS');
-        expect(c.evidence?.observed).toMatch(/through the deprecated repository-level scanOnPush$/);
-        expect(run(facts).checks.find((x) => x.id === 'scan-on-push')?.evidence?.observed).toContain('deprecated');
+        expect(c.evidence?.observed).toMatch(/through the deprecated repository-level scanOnPush setting \(the current way: a registry-level basic scanning rule/);
       });
 
       it('fails enhanced scanning, naming its cost', () => {
@@ -205,6 +205,12 @@ describe('artifact-repositories checker', () => {
         const facts = startingFacts();
         facts.registryScanning.value = { scanType: 'BASIC', rules: [{ scanFrequency: 'SCAN_ON_PUSH', repositoryFilters: [{ filter: 'orders-*', filterType: 'WILDCARD' }] }] };
         expect(check(facts, 'scan-on-push')).toMatchObject({ status: 'FAIL', hint: expect.stringMatching(/namespace included/) });
+      });
+
+      it('fails a repository-level scanOnPush that BatchGetRepositoryScanningConfiguration does not report as applied', () => {
+        const facts = startingFacts();
+        facts.repository.value.imageScanningConfiguration = { scanOnPush: true };
+        expect(check(facts, 'scan-on-push').status).toBe('FAIL');
       });
 
       it('errors, and only itself, when the registry configuration cannot be read', () => {
@@ -365,6 +371,48 @@ describe('artifact-repositories checker', () => {
           { domain: DOMAIN, repository: UPSTREAM_REPOSITORY_NAME },
         ]);
         expect([...new Set(sent.map((s) => s.action))].sort()).toEqual(checkerActions(checker));
+      } finally {
+        ecr.restore();
+        codeartifact.restore();
+        cloudformation.restore();
+      }
+    });
+
+    it('needs three sequential round trips: the stack, every read in parallel, then the upstreams orders-npm names', async () => {
+      const ecr = mockClient(ECRClient);
+      const codeartifact = mockClient(CodeartifactClient);
+      const cloudformation = mockClient(CloudFormationClient);
+      let finished = 0;
+      const rounds: Record<string, number[]> = {};
+      const slow = <T>(name: string, answer: (input: { repository?: string }) => T) => async (input: { repository?: string }) => {
+        const round = finished + 1;
+        rounds[name] = [...(rounds[name] ?? []), round];
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        finished = Math.max(finished, round);
+        return answer(input);
+      };
+      try {
+        const world = solvedWorld();
+        mockWorld(world, { ecr, codeartifact, cloudformation });
+        cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => DEPLOYED_STACK));
+        ecr.on(DescribeRepositoriesCommand).callsFake(slow('DescribeRepositories', () => ({})));
+        ecr.on(GetRegistryScanningConfigurationCommand).callsFake(slow('GetRegistryScanningConfiguration', () => ({})));
+        ecr.on(BatchGetRepositoryScanningConfigurationCommand).callsFake(slow('BatchGetRepositoryScanningConfiguration', () => ({})));
+        ecr.on(GetLifecyclePolicyCommand).callsFake(slow('GetLifecyclePolicy', () => ({})));
+        ecr.on(GetRepositoryPolicyCommand).callsFake(slow('GetRepositoryPolicy', () => ({})));
+        ecr.on(DescribeImagesCommand).callsFake(slow('DescribeImages', () => ({})));
+        codeartifact.on(DescribeRepositoryCommand).callsFake(slow('DescribeRepository', (input) => ({ repository: world.codeartifact[input.repository ?? ''] })));
+        await gatherFacts(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES), { identity: IDENTITY });
+        expect(rounds).toEqual({
+          DescribeStacks: [1],
+          DescribeRepositories: [2],
+          GetRegistryScanningConfiguration: [2],
+          BatchGetRepositoryScanningConfiguration: [2],
+          GetLifecyclePolicy: [2],
+          GetRepositoryPolicy: [2],
+          DescribeImages: [2],
+          DescribeRepository: [2, 3],
+        });
       } finally {
         ecr.restore();
         codeartifact.restore();
