@@ -27,6 +27,7 @@ import type { LabResult, Status } from '../../lib/checker';
 import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
+import { solutionActions } from '../../labs/artifact-repositories/calls';
 import { Outputs } from '../../labs/artifact-repositories/contract';
 import { lab } from '../../labs/artifact-repositories/lab';
 import { LIFECYCLE_POLICY, UPSTREAM_REPOSITORY_NAME, repositoryPolicy, solve, withScanOnPush } from '../../labs/artifact-repositories/solution';
@@ -505,6 +506,12 @@ describe('artifact-repositories checker', () => {
       expect(codeartifact.commandCalls(AssociateExternalConnectionCommand)[0].args[0].input).toEqual({ domain: DOMAIN, repository: UPSTREAM_REPOSITORY_NAME, externalConnection: 'public:npmjs' });
       expect(codeartifact.commandCalls(UpdateRepositoryCommand)[0].args[0].input).toEqual({ domain: DOMAIN, repository: NPM, upstreams: [{ repositoryName: UPSTREAM_REPOSITORY_NAME }] });
       expect(lines).toHaveLength(5);
+    });
+
+    it('sends exactly the actions calls.ts lists as the solution\'s', async () => {
+      await solve(context());
+      const sent = [...ecr.calls(), ...codeartifact.calls()].map((c) => c.args[0].constructor.name.replace(/Command$/, ''));
+      expect(sent.sort()).toEqual(solutionActions.map((a) => a.split(':')[1]).sort());
     });
 
     it('leaves a state that passes every required check', async () => {

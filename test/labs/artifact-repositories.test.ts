@@ -254,6 +254,19 @@ describe('cleanup.handler.js', () => {
     expect(codeartifact.commandCalls(DeleteRepositoryCommand)).toHaveLength(1);
   });
 
+  it('sends exactly the calls calls.ts declares for the cleanup role', async () => {
+    await cleanup.onCreate(PROPS, log);
+    await cleanup.onDelete(PROPS, log);
+    const sent = [
+      ...ecr.calls().map((c) => `ecr:${c.args[0].constructor.name}`),
+      ...ssm.calls().map((c) => `ssm:${c.args[0].constructor.name}`),
+      ...codeartifact.calls().map((c) => `codeartifact:${c.args[0].constructor.name}`),
+    ].map((a) => a.replace(/Command$/, ''));
+    const env: CallEnv = { partition: 'aws', account: ACCOUNT, region: REGION, regions: [REGION], stackName: 'DopLab-artifact-repositories', stackId: 'x' };
+    const declared = roleCalls.find((r) => r.role === 'Cleanup/Handler/Role')?.calls(env).map((c) => c.action) ?? [];
+    expect([...new Set(sent)].sort()).toEqual([...new Set(declared)].sort());
+  });
+
   it('works as deployed: the inlined code records on Create and restores on Delete, answering CloudFormation', async () => {
     const fn = Object.values(synth().json.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
     // Inside the repository, so that the inlined require() calls find the SDK (and its mocks) in node_modules.
