@@ -5,27 +5,23 @@
 const http = require('node:http');
 const https = require('node:https');
 
-// Builds the Lambda handler: Update answers SUCCESS at once; Delete runs onDelete within the time left; Create runs the
-// optional onCreate (a lab that records state at deploy to restore it at delete), and answers FAILED when it throws,
-// so that the deploy stops before the learner changes anything.
+// Builds the Lambda handler: Update answers SUCCESS at once; Delete runs onDelete within the time left; Create answers
+// SUCCESS at once, or runs the optional onCreate of a lab that records state at deploy to restore it at delete.
 exports.createHandler = (onDelete, marginMs = 15000, onCreate = undefined) => async (event, context) => {
   const type = event.RequestType;
   let status = 'SUCCESS';
   let reason = 'nothing to do';
-  const { ServiceToken, ServiceTimeout, ...props } = event.ResourceProperties || {};
-  const ms = Math.max(context.getRemainingTimeInMillis() - marginMs, 1000);
-  let timer;
-  const inTime = (work, what, done) =>
-    Promise.race([
-      (async () => work(props, console.log))().then(() => [done], (e) => [`${what} failed: ${e?.message ?? e}`, true]),
-      new Promise((resolve) => (timer = setTimeout(resolve, ms, [`${what} stopped after ${ms} ms`, true]))),
-    ]).finally(() => clearTimeout(timer));
   if (type === 'Delete') {
-    reason = (await inTime(onDelete, 'cleanup', 'cleanup done'))[0];
+    const { ServiceToken, ServiceTimeout, ...props } = event.ResourceProperties;
+    const ms = Math.max(context.getRemainingTimeInMillis() - marginMs, 1000);
+    const work = (async () => onDelete(props, console.log))().then(() => 'cleanup done', (e) => `cleanup failed: ${e?.message ?? e}`);
+    let timer;
+    reason = await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms, `cleanup stopped after ${ms} ms`)))]);
+    clearTimeout(timer);
   } else if (type === 'Create' && onCreate) {
-    const [text, failed] = await inTime(onCreate, 'recording', 'recorded');
-    reason = text;
-    if (failed) status = 'FAILED';
+    // A failed recording fails the deploy, before the learner has changed anything.
+    const { ServiceToken, ServiceTimeout, ...props } = event.ResourceProperties;
+    [status, reason] = await (async () => onCreate(props, console.log))().then(() => ['SUCCESS', 'recorded'], (e) => ['FAILED', `recording failed: ${e?.message ?? e}`]);
   } else if (type !== 'Create' && type !== 'Update') {
     status = 'FAILED';
     reason = `unknown RequestType ${type}`;
