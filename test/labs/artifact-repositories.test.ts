@@ -26,11 +26,13 @@ import {
   SCANNING_RECORD_PARAMETER,
 } from '../../labs/artifact-repositories/contract';
 import { leftovers } from '../../labs/artifact-repositories/leftovers';
+import { preflight } from '../../labs/artifact-repositories/preflight';
 import { addLabStack } from '../../labs/artifact-repositories/stack';
+import type { PreflightContext } from '../../lib/lab';
 import type { CallEnv } from '../../lib/policy/calls';
 import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
 import { ACCOUNT, leftoverContext } from '../support/leftover-context';
-import { awsError } from '../support/mocked-session';
+import { MockedSession, awsError } from '../support/mocked-session';
 
 type Log = (...args: unknown[]) => void;
 const cleanup = require('../../labs/artifact-repositories/cleanup.handler.js') as {
@@ -343,5 +345,35 @@ describe('artifact-repositories leftovers', () => {
       { resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${REPOSITORY_NAME}`, region: REGION, reason: 'lab ECR repository still exists and holds images' },
       { resource: `registry scanning rule SCAN_ON_PUSH filter ${REPOSITORY_NAME}`, region: REGION, reason: 'a registry scanning filter for doplab repositories' },
     ]);
+  });
+});
+
+describe('artifact-repositories preflight', () => {
+  let ecr: AwsClientStub<ECRClient>;
+  beforeEach(() => {
+    ecr = mockClient(ECRClient);
+  });
+  afterEach(() => ecr.restore());
+
+  function context(): PreflightContext {
+    const session = new MockedSession({ region: REGION, credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }, [ecrSdk]);
+    return { account: ACCOUNT, region: REGION, client: (ctor, region) => session.client(ctor, region ?? REGION), log: () => undefined };
+  }
+
+  it('notes the basic scanning configuration the cleanup will restore', async () => {
+    ecr.on(GetRegistryScanningConfigurationCommand).resolves({ registryId: ACCOUNT, scanningConfiguration: AT_DEPLOY });
+    expect(await preflight(context())).toEqual({
+      notes: [`The ECR registry in ${REGION} uses basic scanning with 1 rule; the lab records this configuration and restores it on destroy.`],
+    });
+  });
+
+  it('stops the deploy under enhanced scanning, saying what to do', async () => {
+    ecr.on(GetRegistryScanningConfigurationCommand).resolves({ registryId: ACCOUNT, scanningConfiguration: { scanType: 'ENHANCED', rules: [] } });
+    await expect(preflight(context())).rejects.toMatchObject({ code: 'DEPLOY_FAILED', message: expect.stringMatching(/uses ENHANCED scanning/), hint: expect.stringMatching(/basic scanning/) });
+  });
+
+  it('maps AccessDenied to an error naming the action', async () => {
+    ecr.on(GetRegistryScanningConfigurationCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: ecr:GetRegistryScanningConfiguration', 403));
+    await expect(preflight(context())).rejects.toMatchObject({ code: 'ACCESS_DENIED', action: 'ecr:GetRegistryScanningConfiguration' });
   });
 });
