@@ -177,6 +177,27 @@ describe('resource policy evaluator', () => {
     expect(decide(text, caller, action)).toBe(expected);
   });
 
+  describe('on a CodeArtifact domain policy', () => {
+    const DOMAIN = `arn:aws:codeartifact:eu-west-1:${ACCOUNT}:domain/doplab-artifact-repositories`;
+    const SHARED = policy(allow({ Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: ['codeartifact:GetAuthorizationToken', 'codeartifact:ReadFromRepository'], Resource: '*' }));
+    it.each<[string, Caller, string, PolicyDecision]>([
+      ['another account, named by its root, may get a token', EXTERNAL, 'codeartifact:GetAuthorizationToken', 'allowed'],
+      ['another account may not create repositories', EXTERNAL, 'codeartifact:CreateRepository', 'implicitDeny'],
+      ['a role of the owning account gets nothing from it (identity policies decide)', OTHER, 'codeartifact:GetAuthorizationToken', 'implicitDeny'],
+    ])('%s', (_, caller, action, expected) => {
+      expect(evaluateResourcePolicy(SHARED, { caller, action, resourceArn: DOMAIN, resourceAccount: ACCOUNT }).decision).toBe(expected);
+    });
+
+    it('reports aws:PrincipalOrgID, which it does not model, as unknown', () => {
+      const byOrg = policy(allow({ Principal: '*', Action: 'codeartifact:GetAuthorizationToken', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } }));
+      expect(evaluateResourcePolicy(byOrg, { caller: EXTERNAL, action: 'codeartifact:GetAuthorizationToken', resourceArn: DOMAIN, resourceAccount: ACCOUNT })).toEqual({
+        decision: 'unknown',
+        statement: '#1',
+        reason: 'condition key aws:PrincipalOrgID',
+      });
+    });
+  });
+
   it('names the statement that decided, by Sid or position', () => {
     expect(evaluateResourcePolicy(STARTING, { caller: OTHER, action: 'ecr:BatchGetImage', resourceArn: REPOSITORY, resourceAccount: ACCOUNT })).toEqual({
       decision: 'allowed',
