@@ -1,3 +1,4 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { evaluateLifecycle, tagPatternMatches, type SampleImage } from '../../labs/artifact-repositories/lifecycle-policy';
 import { evaluateResourcePolicy, wildcardMatches, type Caller, type PolicyDecision } from '../../labs/artifact-repositories/repository-policy';
 
@@ -145,7 +146,7 @@ describe('resource policy evaluator', () => {
   const STARTING = policy(allow({ Sid: 'AccountPullPush', Principal: '*', Action: [...PULL, 'ecr:PutImage'], Condition: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT } } }));
   const CI_ONLY = policy(allow({ Principal: { AWS: CI.arn }, Action: PULL }));
 
-  it.each<[string, string, Caller, string, PolicyDecision]>([
+  const CASES: [string, string, Caller, string, PolicyDecision][] = [
     ['the starting policy: another role of the account may pull', STARTING, OTHER, 'ecr:BatchGetImage', 'allowed'],
     ['the starting policy: the CI role may push', STARTING, CI, 'ecr:PutImage', 'allowed'],
     ['the starting policy: another account may not pull', STARTING, EXTERNAL, 'ecr:BatchGetImage', 'implicitDeny'],
@@ -173,8 +174,35 @@ describe('resource policy evaluator', () => {
     ['a condition key it does not model makes an allow unknown', policy(allow({ Principal: '*', Action: PULL, Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } })), OTHER, 'ecr:BatchGetImage', 'unknown'],
     ['an unmodelled deny next to a granting allow is unknown', policy(allow({ Principal: { AWS: CI.arn }, Action: PULL }), { Effect: 'Deny', Principal: '*', Action: PULL, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }), CI, 'ecr:BatchGetImage', 'unknown'],
     ['a single statement object is read like a list', JSON.stringify({ Version: '2012-10-17', Statement: allow({ Principal: { AWS: CI.arn }, Action: 'ecr:BatchGetImage' }) }), CI, 'ecr:BatchGetImage', 'allowed'],
-  ])('%s', (_, text, caller, action, expected) => {
+  ];
+
+  it.each(CASES)('%s', (_, text, caller, action, expected) => {
     expect(decide(text, caller, action)).toBe(expected);
+  });
+
+  // @cloud-copilot/iam-simulate (AGPL, a devDependency: tests only, never the checker) as an independent oracle. A caller
+  // of another account gets an identity policy that allows everything, so that only the repository policy decides.
+  it.each(CASES.filter(([, , , , expected]) => expected !== 'unknown'))('agrees with iam-simulate: %s', async (_, text, caller, action, expected) => {
+    const role = caller.arn.split('/').pop();
+    const crossAccount = caller.account !== ACCOUNT;
+    const response = await runSimulation(
+      {
+        identityPolicies: crossAccount ? [{ name: 'all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }] : [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: JSON.parse(text) as Record<string, unknown>,
+        request: {
+          action,
+          principal: `arn:aws:sts::${caller.account}:assumed-role/${role}/build-1`,
+          resource: { accountId: ACCOUNT, resource: REPOSITORY },
+          contextVariables: { 'aws:PrincipalAccount': caller.account, 'aws:PrincipalArn': caller.arn },
+        },
+      },
+      {},
+    );
+    if (response.resultType !== 'single') throw new Error(JSON.stringify(response));
+    const decision = { Allowed: 'allowed', ExplicitlyDenied: 'explicitDeny', ImplicitlyDenied: 'implicitDeny' }[response.overallResult as string];
+    expect(decision).toBe(expected);
   });
 
   describe('on a CodeArtifact domain policy', () => {
