@@ -1,4 +1,5 @@
 import type { Lab } from '../lib/lab';
+import { lab as artifactRepositories } from './artifact-repositories/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
 import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
@@ -17,4 +18,5 @@ export const LABS: readonly Lab<any, any>[] = [
   lambdaCanary,
   permissionBoundaries,
   eventbridgeIncidents,
+  artifactRepositories,
 ];

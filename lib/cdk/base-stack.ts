@@ -25,6 +25,9 @@ export const LAB_SERVICES = [
   'config',
   'dynamodb',
   'sqs',
+  'ecr',
+  'codeartifact',
+  'ssm',
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */

@@ -5,8 +5,9 @@
 const http = require('node:http');
 const https = require('node:https');
 
-/** Builds the Lambda handler: Create/Update answer SUCCESS at once; Delete runs onDelete within the time left. */
-exports.createHandler = (onDelete, marginMs = 15000) => async (event, context) => {
+// Builds the Lambda handler: Update answers SUCCESS at once; Delete runs onDelete within the time left; Create answers
+// SUCCESS at once, or runs the optional onCreate of a lab that records state at deploy to restore it at delete.
+exports.createHandler = (onDelete, marginMs = 15000, onCreate = undefined) => async (event, context) => {
   const type = event.RequestType;
   let status = 'SUCCESS';
   let reason = 'nothing to do';
@@ -17,6 +18,10 @@ exports.createHandler = (onDelete, marginMs = 15000) => async (event, context) =
     let timer;
     reason = await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms, `cleanup stopped after ${ms} ms`)))]);
     clearTimeout(timer);
+  } else if (type === 'Create' && onCreate) {
+    // A failed recording fails the deploy, before the learner has changed anything.
+    const { ServiceToken, ServiceTimeout, ...props } = event.ResourceProperties;
+    [status, reason] = await (async () => onCreate(props, console.log))().then(() => ['SUCCESS', 'recorded'], (e) => ['FAILED', `recording failed: ${e?.message ?? e}`]);
   } else if (type !== 'Create' && type !== 'Update') {
     status = 'FAILED';
     reason = `unknown RequestType ${type}`;

@@ -48,7 +48,10 @@ export function cleanupSource(handlerFile: string): string {
     // Already strict: the runtime's directive covers the whole file.
     compactSource(handler).replace(/^'use strict';\n/, ''),
     '})(lab,lab.exports);',
-    'exports.handler=exports.createHandler(lab.exports.onDelete);',
+    // onCreate is optional: only a handler that exports it records state at deploy.
+    /^exports\.onCreate\s*=/m.test(handler)
+      ? 'exports.handler=exports.createHandler(lab.exports.onDelete,undefined,lab.exports.onCreate);'
+      : 'exports.handler=exports.createHandler(lab.exports.onDelete);',
   ].join('\n');
 }
 
@@ -130,7 +133,10 @@ export class InlineFunction extends Construct {
 export interface InlineCleanupProps {
   /** The lab the cleanup belongs to. */
   readonly labId: string;
-  /** Absolute path of the lab's handler: a CommonJS module with `exports.onDelete = async (props, log) => ...`. */
+  /**
+   * Absolute path of the lab's handler: a CommonJS module with `exports.onDelete = async (props, log) => ...`, and
+   * optionally `exports.onCreate = async (props, log) => ...` (run on Create; a throw fails the deploy).
+   */
   readonly handlerFile: string;
   /** What onDelete receives as `props` (the custom resource's properties). */
   readonly properties: Record<string, string>;

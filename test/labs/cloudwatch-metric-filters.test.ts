@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, type MetricAlarm, type CompositeAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { INLINE_CODE_LIMIT } from '../../lib/cdk/inline-cleanup';
 import type { CfnTemplate } from '../../lib/cost-gate';
 import {
   APP_LOG_GROUP_NAME,
@@ -171,10 +172,10 @@ describe('cloudwatch-metric-filters stack', () => {
   });
 
   describe('housekeeping', () => {
-    it('has two Lambda functions, each with at most 4,096 characters of inline code', () => {
+    it("has two Lambda functions, each within doplab's inline code limit", () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
       expect(functions).toHaveLength(2);
-      for (const fn of functions) expect(fn.Properties.Code.ZipFile.length).toBeLessThanOrEqual(4096);
+      for (const fn of functions) expect(fn.Properties.Code.ZipFile.length).toBeLessThanOrEqual(INLINE_CODE_LIMIT);
     });
   });
 });

@@ -44,8 +44,11 @@ const CDK_OWN_ACKNOWLEDGMENT = { rule: 'CloudFormation-Validate::W3010', reason:
 type AnyLab = Lab<any, any>;
 const VARIANTS: [string, AnyLab, StackContext][] = LABS.flatMap((lab) => stackContexts(lab).map((context): [string, AnyLab, StackContext] => [`${lab.id} (${contextName(context)})`, lab, context]));
 
+/** A resource's tags as a list of Key/Value; some types (AWS::SSM::Parameter) take a plain key-value map instead. */
 function tagsOf(properties: Record<string, unknown> | undefined): unknown {
-  return properties?.Tags;
+  const tags = properties?.Tags;
+  if (tags !== null && typeof tags === 'object' && !Array.isArray(tags)) return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  return tags;
 }
 
 describe.each(VARIANTS)('lab stack %s', (_, lab, context) => {

@@ -7,7 +7,7 @@ import { cfnEvent, lambdaContext, startCfnResponseServer, type CfnResponseServer
 type OnDelete = (props: Record<string, string>, log: (...args: unknown[]) => void) => unknown;
 type Handler = (event: unknown, context: unknown) => Promise<void>;
  
-const runtime = require('../../../lib/cdk/cleanup-runtime.js') as { createHandler: (onDelete: OnDelete, marginMs?: number) => Handler };
+const runtime = require('../../../lib/cdk/cleanup-runtime.js') as { createHandler: (onDelete: OnDelete, marginMs?: number, onCreate?: OnDelete) => Handler };
 
 let server: CfnResponseServer;
 beforeEach(async () => {
@@ -73,6 +73,31 @@ describe('cleanup runtime', () => {
     expect(server.responses).toHaveLength(1);
     expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringMatching(/^cleanup stopped after 1[45]\d\d ms$/) });
     expect(server.responses[0].at).toBeLessThan(remainingMs);
+  });
+
+  it('runs the optional onCreate on Create only, with the resource properties, and answers SUCCESS', async () => {
+    const onCreate = jest.fn(async () => undefined);
+    const onDelete = jest.fn();
+    await runtime.createHandler(onDelete, undefined, onCreate)(cfnEvent('Create', server.url, { ParameterName: '/doplab/x' }), lambdaContext(120_000));
+    await runtime.createHandler(onDelete, undefined, onCreate)({ ...cfnEvent('Update', server.url), PhysicalResourceId: 'cleanup-1' }, lambdaContext(120_000));
+    expect(onCreate).toHaveBeenCalledTimes(1);
+    expect(onCreate).toHaveBeenCalledWith({ ParameterName: '/doplab/x' }, expect.any(Function));
+    expect(onDelete).not.toHaveBeenCalled();
+    expect(server.responses.map((r) => r.body)).toEqual([
+      expect.objectContaining({ Status: 'SUCCESS', Reason: 'recorded' }),
+      expect.objectContaining({ Status: 'SUCCESS', Reason: 'nothing to do' }),
+    ]);
+  });
+
+  it('answers Create with FAILED when onCreate throws, so the deploy stops before anything changes', async () => {
+    const onCreate = jest.fn(async () => {
+      throw new Error('AccessDeniedException: not authorized to perform: ecr:GetRegistryScanningConfiguration');
+    });
+    await runtime.createHandler(jest.fn(), undefined, onCreate)(cfnEvent('Create', server.url), lambdaContext(120_000));
+    expect(server.responses[0].body).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'recording failed: AccessDeniedException: not authorized to perform: ecr:GetRegistryScanningConfiguration',
+    });
   });
 
   it('answers an unknown request type with FAILED', async () => {

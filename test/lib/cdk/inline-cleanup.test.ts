@@ -119,6 +119,13 @@ describe('InlineCleanup', () => {
     template.resourceCountIs('AWS::Lambda::Function', 1);
   });
 
+  it('wires an onCreate the handler exports into the runtime, so it runs on Create', () => {
+    const file = handlerFile("exports.onDelete = async () => undefined;\nexports.onCreate = async (props, log) => log('recorded');\n");
+    cleanupStack(file).hasResourceProperties('AWS::Lambda::Function', {
+      Code: { ZipFile: Match.stringLikeRegexp('exports\\.handler=exports\\.createHandler\\(lab\\.exports\\.onDelete,undefined,lab\\.exports\\.onCreate\\);$') },
+    });
+  });
+
   it('refuses a combined source over the limit', () => {
     const file = handlerFile(`exports.onDelete = async () => '${'x'.repeat(INLINE_CODE_LIMIT)}';\n`);
     expect(() => cleanupStack(file)).toThrow(new RegExp(`^Inline code of Test/Cleanup/Handler is \\d+ characters; doplab's limit is ${INLINE_CODE_LIMIT}\\.`));
