@@ -23,10 +23,32 @@ exports.createHandler = (onDelete, marginMs = 15000) => async (event, context) =
   }
   // Delete reports SUCCESS even when cleanup failed: FAILED would wedge the stack in DELETE_FAILED, and doplab's
   // leftover audit reports what is left.
-  console.log(`${type}: ${status}: ${reason}`);
+  return exports.respond(event, status, reason);
+};
+
+/**
+ * Builds the handler of a custom resource that does work on every request: onEvent(event) returns
+ * { id, data } (id: the physical resource id; default the request's or the logical id); a throw answers FAILED.
+ */
+exports.createResourceHandler = (onEvent) => async (event) => {
+  let status = 'SUCCESS';
+  let reason = 'done';
+  let result = {};
+  try {
+    result = (await onEvent(event)) || {};
+  } catch (e) {
+    status = 'FAILED';
+    reason = `${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+  }
+  return exports.respond(event, status, reason, result.id, result.data);
+};
+
+/** Answers CloudFormation at the request's ResponseURL, trying three times. */
+exports.respond = async (event, status, reason, id, data) => {
+  console.log(`${event.RequestType}: ${status}: ${reason}`);
   const { StackId, RequestId, LogicalResourceId } = event;
-  const PhysicalResourceId = event.PhysicalResourceId || LogicalResourceId;
-  const body = JSON.stringify({ Status: status, Reason: `${reason}`.slice(0, 500), PhysicalResourceId, StackId, RequestId, LogicalResourceId });
+  const PhysicalResourceId = id || event.PhysicalResourceId || LogicalResourceId;
+  const body = JSON.stringify({ Status: status, Reason: `${reason}`.slice(0, 500), PhysicalResourceId, StackId, RequestId, LogicalResourceId, ...(data ? { Data: data } : {}) });
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
       return await put(event.ResponseURL, body);

@@ -52,6 +52,24 @@ export function cleanupSource(handlerFile: string): string {
   ].join('\n');
 }
 
+/**
+ * The inline source of a custom resource function that works on every request: the shared runtime, then the
+ * handler file, a CommonJS module with `exports.onEvent = async (event) => ({ id, data })` (a throw answers FAILED).
+ */
+export function customResourceSource(handlerFile: string): string {
+  const handler = readFileSync(handlerFile, 'utf8');
+  if (!/^exports\.onEvent\s*=/m.test(handler)) {
+    throw new Error(`Custom resource handler ${handlerFile} must export onEvent(event) as "exports.onEvent = ...".`);
+  }
+  return [
+    inlineSource(RUNTIME_FILE),
+    'const lab={exports:{}};(function(module,exports){',
+    compactSource(handler).replace(/^'use strict';\n/, ''),
+    '})(lab,lab.exports);',
+    'exports.handler=exports.createResourceHandler(lab.exports.onEvent);',
+  ].join('\n');
+}
+
 /** Properties of an InlineFunction. */
 export interface InlineFunctionProps {
   /** The lab the function belongs to. */
