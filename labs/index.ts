@@ -2,6 +2,7 @@ import type { Lab } from '../lib/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
 import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
+import { lab as pipelineTestStage } from './pipeline-test-stage/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
 /** Every lab, listed by hand (nothing scans folders at run time), in catalogue order. */
@@ -11,4 +12,5 @@ export const LABS: readonly Lab<any, any>[] = [
   codedeployBlueGreen,
   stacksetsMultiRegion,
   configRemediation,
+  pipelineTestStage,
 ];

@@ -23,6 +23,8 @@ export const LAB_SERVICES = [
   'codedeploy',
   's3',
   'config',
+  'codebuild',
+  'codepipeline',
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */

@@ -26,23 +26,6 @@ exports.createHandler = (onDelete, marginMs = 15000) => async (event, context) =
   return exports.respond(event, status, reason);
 };
 
-/**
- * Builds the handler of a custom resource that does work on every request: onEvent(event) returns
- * { id, data } (id: the physical resource id; default the request's or the logical id); a throw answers FAILED.
- */
-exports.createResourceHandler = (onEvent) => async (event) => {
-  let status = 'SUCCESS';
-  let reason = 'done';
-  let result = {};
-  try {
-    result = (await onEvent(event)) || {};
-  } catch (e) {
-    status = 'FAILED';
-    reason = `${e?.name ?? 'Error'}: ${e?.message ?? e}`;
-  }
-  return exports.respond(event, status, reason, result.id, result.data);
-};
-
 /** Answers CloudFormation at the request's ResponseURL, trying three times. */
 exports.respond = async (event, status, reason, id, data) => {
   console.log(`${event.RequestType}: ${status}: ${reason}`);

@@ -9,53 +9,31 @@ const { crc32 } = require('node:zlib');
 // time zero) so the same files always make the same bytes. Format: PKWARE APPNOTE.TXT 4.3 (local headers, data,
 // central directory, end of central directory); no zip64, so at most 65,535 entries of under 4 GiB.
 exports.storedZip = (files) => {
-  const locals = [];
-  const centrals = [];
+  const parts = [];
+  const directory = [];
   let offset = 0;
   for (const file of files) {
     const name = Buffer.from(file.name, 'utf8');
     const data = Buffer.from(file.content, 'utf8');
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(0, 8);
-    local.writeUInt16LE(0, 10);
-    local.writeUInt16LE(0x21, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    // Made by: Unix (3), spec 2.0, so unzip reads the mode from the external attributes.
-    central.writeUInt16LE(0x0314, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(0x21, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, data);
-    centrals.push(central, name);
-    offset += local.length + name.length + data.length;
+    // Version 2.0, flags: UTF-8 names (bit 11), method 0 (stored), time 0, date 0x21 (1980-01-01), CRC-32, sizes.
+    const common = [[2, 20], [2, 0x0800], [2, 0], [2, 0], [2, 0x21], [4, crc32(data)], [4, data.length], [4, data.length], [2, name.length], [2, 0]];
+    parts.push(fields([[4, 0x04034b50], ...common]), name, data);
+    // Made by Unix (3) spec 2.0, no comment, disk 0, internal attributes 0, external: mode 0644, local header offset.
+    directory.push(fields([[4, 0x02014b50], [2, 0x0314], ...common, [2, 0], [2, 0], [2, 0], [4, (0o100644 << 16) >>> 0], [4, offset]]), name);
+    offset += 30 + name.length + data.length;
   }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  const central = Buffer.concat(directory);
+  const end = fields([[4, 0x06054b50], [2, 0], [2, 0], [2, files.length], [2, files.length], [4, central.length], [4, offset], [2, 0]]);
+  return Buffer.concat([...parts, central, end]);
 };
+
+// Little-endian fields: [[size in bytes (2 or 4), value], ...].
+function fields(spec) {
+  const out = Buffer.alloc(spec.reduce((n, [size]) => n + size, 0));
+  let at = 0;
+  for (const [size, value] of spec) at = size === 2 ? out.writeUInt16LE(value, at) : out.writeUInt32LE(value, at);
+  return out;
+}
 
 // Create and Update write props.Key in props.Bucket from props.Files (JSON of { path: content }); Delete leaves the
 // object to whoever empties the bucket (its versions are the learner's history too).

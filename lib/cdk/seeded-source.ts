@@ -3,7 +3,7 @@ import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { customResourceSource, InlineFunction } from './inline-cleanup';
+import { InlineResources } from './inline-resources';
 
 const HANDLER_FILE = join(__dirname, 'seeded-source.handler.js');
 
@@ -20,12 +20,11 @@ export interface SeededSourceProps {
 }
 
 /**
- * A zip of a few text files written to S3 at deploy time by a small inline function (a stored, uncompressed zip:
+ * A zip of a few text files written to S3 at deploy time by the stack's inline resource function (InlineResources) (a stored, uncompressed zip:
  * no assets, no bootstrap), e.g. the source of a pipeline. Depend on `resource` to find the object in place;
  * changing `files` writes a new version.
  */
 export class SeededSource extends Construct {
-  readonly handler: InlineFunction;
   readonly resource: CustomResource;
   /** The S3 version id of the object written (`null` in an unversioned bucket). */
   readonly versionId: string;
@@ -33,22 +32,15 @@ export class SeededSource extends Construct {
   constructor(scope: Construct, id: string, props: SeededSourceProps) {
     super(scope, id);
     if (Object.keys(props.files).length === 0) throw new Error(`SeededSource ${this.node.path} needs at least one file.`);
-    this.handler = new InlineFunction(this, 'Writer', {
-      labId: props.labId,
-      name: 'source-writer',
-      source: customResourceSource(HANDLER_FILE),
-      description: `Writes the seeded source ${props.key} of doplab lab ${props.labId} (a stored zip) to S3.`,
-      statements: [new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(props.key)] })],
-      timeout: Duration.seconds(30),
-    });
+    const serviceToken = InlineResources.of(this, props.labId).register('Custom::DopLabSeededSource', HANDLER_FILE, [
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(props.key)] }),
+    ]);
     this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: this.handler.function.functionArn,
+      serviceToken,
       resourceType: 'Custom::DopLabSeededSource',
       properties: { Bucket: props.bucket.bucketName, Key: props.key, Files: JSON.stringify(props.files) },
       serviceTimeout: Duration.seconds(150),
     });
-    // The writer's permission must exist before it writes; the role's policy is inline, so the function depends on it already.
-    this.resource.node.addDependency(this.handler.role);
     this.versionId = this.resource.getAttString('VersionId');
   }
 }

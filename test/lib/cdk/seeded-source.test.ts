@@ -106,10 +106,22 @@ describe('SeededSource', () => {
     const { template, json } = synth();
     const bucketId = Object.keys(json.Resources).find((id) => json.Resources[id].Type === 'AWS::S3::Bucket');
     template.hasResourceProperties('Custom::DopLabSeededSource', { Bucket: { Ref: bucketId }, Key: 'source.zip', Files: '{"a.txt":"a"}' });
-    const role = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::Role');
-    expect(JSON.stringify(role?.Properties.Policies)).toContain(JSON.stringify({ Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/source.zip']] } }));
+    const roles = Object.values(json.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    expect(roles).toHaveLength(1);
+    expect(roles[0].Properties.Policies).toEqual([
+      {
+        PolicyName: 'Function',
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DopLabResourcesHandlerLogGroup/), 'Arn'] } },
+            { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/source.zip']] } },
+          ],
+        },
+      },
+    ]);
     const fn = Object.values(json.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
-    expect(fn?.Properties.Code).toEqual({ ZipFile: expect.stringContaining('exports.handler=exports.createResourceHandler(lab.exports.onEvent);') });
+    expect(fn?.Properties.Code).toEqual({ ZipFile: expect.stringContaining('onEvent["Custom::DopLabSeededSource"]=m0.exports.onEvent;') });
   });
 
   it('refuses an empty file list', () => {
@@ -137,7 +149,7 @@ describe('SeededSource', () => {
       try {
         writeFileSync(join(codeDir, 'index.js'), (fn?.Properties.Code as { ZipFile: string }).ZipFile);
         const index = require(join(codeDir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
-        await index.handler(cfnEvent(requestType, server.url, props), lambdaContext(30_000));
+        await index.handler({ ...cfnEvent(requestType, server.url, props), ResourceType: 'Custom::DopLabSeededSource' }, lambdaContext(30_000));
         return server.responses;
       } finally {
         await server.close();
@@ -160,6 +172,7 @@ describe('SeededSource', () => {
       s3mock.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
       const responses = await runInlined('Create', { Bucket: 'doplab-src', Key: 'source.zip', Files: '{"a":"b"}' });
       expect(responses.map((r) => r.body)).toEqual([expect.objectContaining({ Status: 'FAILED', Reason: 'AccessDenied: Access Denied' })]);
+      expect(responses[0].body).not.toHaveProperty('Data');
     });
 
     it('leaves the object on Delete (the bucket owner empties it) and answers SUCCESS', async () => {
