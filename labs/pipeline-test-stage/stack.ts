@@ -76,7 +76,8 @@ export class PipelineTestStageStack extends DopLabStack {
     const arn = (service: string, resource: string, resourceName: string, arnFormat = ArnFormat.SLASH_RESOURCE_NAME) =>
       this.formatArn({ service, resource, resourceName, arnFormat });
     return [
-      new iam.PolicyStatement({ actions: ['codepipeline:GetPipeline'], resources: [this.orders.pipeline.pipelineArn] }),
+      // From the name, not a reference: the pipeline depends on the seeded source, served by the same function and role.
+      new iam.PolicyStatement({ actions: ['codepipeline:GetPipeline'], resources: [this.formatArn({ service: 'codepipeline', resource: PIPELINE_NAME })] }),
       new iam.PolicyStatement({
         actions: ['codebuild:BatchGetProjects', 'codebuild:ListBuildsForProject', 'codebuild:BatchGetBuilds', 'codebuild:DeleteProject'],
         resources: [arn('codebuild', 'project', '*')],

@@ -87,7 +87,7 @@ export class S3SourcePipeline extends Construct {
       projectName: props.build.projectName,
       description: `Build stage of the ${props.pipelineName} pipeline (doplab lab ${props.labId}).`,
       environment: {
-        buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2_5,
+        buildImage: codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5,
         computeType: codebuild.ComputeType.SMALL,
         environmentVariables: Object.fromEntries(Object.entries(props.build.environment ?? {}).map(([name, value]) => [name, { value }])),
       },
