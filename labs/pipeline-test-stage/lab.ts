@@ -11,8 +11,26 @@ export const lab = defineLab({
   minutes: 60,
   deployMinutes: 4,
   cost: {
-    usdPerHour: 0.09,
-    pricing: 'us-east-1 on-demand list prices (CodePipeline V2, CodeBuild, S3, Lambda), read 2026-11; free tiers ignored',
-    items: [],
+    usdPerHour: 0.11205,
+    pricing:
+      'us-east-1 on-demand list prices (CodePipeline V2, CodeBuild, Lambda, S3, Systems Manager Parameter Store, EventBridge), read 2026-11; free tiers ignored; ' +
+      'one release (Source, Test, Build, Deploy) costs about $0.03; a learner runs about four in the hour; V2 pipelines have no idle fee',
+    items: [
+      {
+        resource: 'CodeBuild general1.small: the Test and Build stages (~4 releases an hour)',
+        usdPerHour: 0.08,
+        basis: '4 releases × (2 min test + 2 min build, provisioning included) × $0.005 per build-minute (general1.small, Linux)',
+      },
+      {
+        resource: 'CodePipeline V2 action executions (~4 releases an hour)',
+        usdPerHour: 0.032,
+        basis: '4 releases × ~4 action-minutes (Source, Test, Build, Deploy) × $0.002 per action-minute; V2 pipelines cost nothing idle',
+      },
+      {
+        resource: 'Lambda custom resources, S3 buckets and requests, SecureString parameter, EventBridge rule',
+        usdPerHour: 0.00005,
+        basis: 'two Lambda invocations at deploy and one at delete (128 MB, < 5 s); a few KB in S3 and ~50 requests; a standard parameter and S3 events to EventBridge are free',
+      },
+    ],
   },
 });
