@@ -416,7 +416,7 @@ const pipelineGreen: Check<Facts> = {
     if (!tested) return { status: 'FAIL', evidence: { observed: `${observedHead}, without running the Test stage`, expected, where }, hint: 'Release a change once your Test stage exists.' };
     const order = [tested.test, tested.build, tested.deploy];
     const observed = `${observedHead}; Test ${tested.test.status}, Build ${tested.build?.status ?? 'did not run'}, Deploy ${tested.deploy?.status ?? 'did not run'}`;
-    const inOrder = order.every((a, i) => a && (i === 0 || Date.parse(a.startTime ?? '') >= Date.parse(order[i - 1]?.lastUpdateTime ?? '')));
+    const inOrder = order.every((a, i) => a && (i === 0 || Date.parse(a.startTime ?? '') > Date.parse(order[i - 1]?.startTime ?? '')));
     if (latest.status === 'Succeeded' && order.every((a) => a?.status === 'Succeeded') && inOrder) return { status: 'PASS', evidence: { observed, expected, where } };
     return { status: 'FAIL', evidence: { observed, expected, where } };
   },

@@ -16,6 +16,7 @@ import { roleCalls, servicePrincipalCalls, solutionActions } from '../../labs/pi
 import { API_KEY_PATTERN, FAILING_TEST, Outputs, SEEDED_TEST_CASES } from '../../labs/pipeline-test-stage/contract';
 import { addLabStack, BUILD_SPEC } from '../../labs/pipeline-test-stage/stack';
 import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
+import { templateBody } from '../support/lab-synth';
 import { awsError } from '../support/mocked-session';
 import { pipeline } from '../fixtures/pipeline-test-stage/aws-world';
 
@@ -112,6 +113,14 @@ describe('pipeline-test-stage stack', () => {
       BucketNames: { 'Fn::Join': [',', buckets.map((id) => ({ Ref: id }))] },
       RoleTag: 'doplab:lab=pipeline-test-stage',
     });
+  });
+
+  it('still fits the template body limit with the expiry schedule doplab deploy --ttl adds', () => {
+    const app = new App({ context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true, 'doplab:expiresAt': '2026-11-24T13:00:00Z' } });
+    const stack = addLabStack(app);
+    const template = app.synth().getStackByName(stack.stackName).template as Json;
+    expect(Object.values(template.Resources).map((r) => r.Type)).toContain('AWS::Scheduler::Schedule');
+    expect(templateBody(template).length).toBeLessThan(51_200);
   });
 
   it('exports the pipeline, buckets, key, build project and parameter', () => {
