@@ -59,11 +59,9 @@ export interface WaitOptions {
   readonly pollMs: number;
   /** How long one release may take. */
   readonly timeoutMs: number;
-  /** The clock (tests fix it). */
-  readonly now: () => Date;
 }
 
-const DEFAULT_WAIT: WaitOptions = { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), pollMs: 15_000, timeoutMs: 15 * 60_000, now: () => new Date() };
+const DEFAULT_WAIT: WaitOptions = { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), pollMs: 15_000, timeoutMs: 15 * 60_000 };
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
@@ -80,6 +78,7 @@ export function testRolePolicy(ctx: Pick<SolutionContext<typeof Outputs>, 'outpu
         Resource: [regional('logs', `log-group:/aws/codebuild/${TEST_PROJECT_NAME}`), regional('logs', `log-group:/aws/codebuild/${TEST_PROJECT_NAME}:*`)],
       },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:${p}:s3:::${ctx.outputs.artifactBucketName}/*` },
+      { Effect: 'Allow', Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'], Resource: `arn:${p}:s3:::${ctx.outputs.artifactBucketName}` },
       {
         Effect: 'Allow',
         Action: ['codebuild:CreateReportGroup', 'codebuild:CreateReport', 'codebuild:UpdateReport', 'codebuild:BatchPutTestCases'],
@@ -166,14 +165,15 @@ async function addTestStage(ctx: SolutionContext<typeof Outputs>): Promise<void>
 /** Uploads a source version and waits for the execution it starts to end; returns its status. */
 async function release(ctx: SolutionContext<typeof Outputs>, fixed: boolean, wait: WaitOptions): Promise<string> {
   const pipelines = ctx.client(CodePipelineClient);
-  const uploadedAt = wait.now();
+  const executions = async () =>
+    (await pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: ctx.outputs.pipelineName, maxResults: 10 }))).pipelineExecutionSummaries ?? [];
+  // The upload's execution is the first one not there before it (EventBridge starts it seconds after the upload).
+  const before = new Set((await executions()).map((e) => e.pipelineExecutionId));
   await ctx.client(S3Client).send(new PutObjectCommand({ Bucket: ctx.outputs.sourceBucketName, Key: ctx.outputs.sourceKey, Body: sourceZip(fixed), ContentType: 'application/zip' }));
   ctx.log(`Uploaded ${ctx.outputs.sourceKey} ${fixed ? 'with the pricing fix' : 'as seeded (one test fails)'}; waiting for the pipeline`);
   for (let waited = 0; ; waited += wait.pollMs) {
     await wait.sleep(wait.pollMs);
-    const page = await pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: ctx.outputs.pipelineName, maxResults: 10 }));
-    // EventBridge starts the pipeline seconds after the upload; allow for clock skew.
-    const mine = (page.pipelineExecutionSummaries ?? []).find((e) => (e.startTime?.getTime() ?? 0) >= uploadedAt.getTime() - 60_000);
+    const mine = (await executions()).find((e) => !before.has(e.pipelineExecutionId));
     if (mine && !['InProgress', 'Stopping'].includes(mine.status ?? '')) {
       ctx.log(`Execution ${mine.pipelineExecutionId}: ${mine.status}`);
       return mine.status ?? 'Unknown';

@@ -403,7 +403,7 @@ describe('pipeline-test-stage solution', () => {
   let pipelines: AwsClientStub<CodePipelineClient>;
   let s3: AwsClientStub<S3Client>;
   const NOW = new Date('2026-11-24T09:40:00.000Z');
-  const NO_WAIT: WaitOptions = { sleep: async () => undefined, pollMs: 15_000, timeoutMs: 60_000, now: () => NOW };
+  const NO_WAIT: WaitOptions = { sleep: async () => undefined, pollMs: 15_000, timeoutMs: 60_000 };
 
   beforeEach(() => {
     iam = mockClient(IAMClient);
@@ -415,13 +415,23 @@ describe('pipeline-test-stage solution', () => {
     codebuild.on(CreateProjectCommand).resolves({ project: { name: TEST_PROJECT_NAME } });
     pipelines.on(GetPipelineCommand).resolves({ pipeline: pipeline('deployed') });
     pipelines.on(UpdatePipelineCommand).resolves({});
-    s3.on(PutObjectCommand).resolves({ VersionId: 'v2' });
-    pipelines
-      .on(ListPipelineExecutionsCommand)
-      .resolvesOnce({ pipelineExecutionSummaries: [{ pipelineExecutionId: 'old', status: 'Succeeded', startTime: new Date('2026-11-24T09:05:02Z') }] })
-      .resolvesOnce({ pipelineExecutionSummaries: [{ pipelineExecutionId: 'blocked', status: 'InProgress', startTime: new Date('2026-11-24T09:40:09Z') }] })
-      .resolvesOnce({ pipelineExecutionSummaries: [{ pipelineExecutionId: 'blocked', status: 'Failed', startTime: new Date('2026-11-24T09:40:09Z') }] })
-      .resolves({ pipelineExecutionSummaries: [{ pipelineExecutionId: 'green', status: 'Succeeded', startTime: new Date('2026-11-24T09:41:09Z') }] });
+    // The account as the releases go: each upload starts an execution, seen running once, then ended.
+    const summary = (id: string, status: 'InProgress' | 'Failed' | 'Succeeded', minute: number) => ({ pipelineExecutionId: id, status, startTime: new Date(Date.UTC(2026, 10, 24, 9, minute)) });
+    const history = [summary('initial', 'Succeeded', 5)];
+    const outcomes: ['blocked' | 'green', 'Failed' | 'Succeeded'][] = [['blocked', 'Failed'], ['green', 'Succeeded']];
+    let polls = 0;
+    let pending: 'Failed' | 'Succeeded' = 'Succeeded';
+    s3.on(PutObjectCommand).callsFake(() => {
+      const [id, status] = outcomes.shift() ?? ['extra', 'Succeeded'];
+      history.unshift(summary(id, 'InProgress', 40 + history.length));
+      polls = 0;
+      pending = status;
+      return { VersionId: `v${history.length}` };
+    });
+    pipelines.on(ListPipelineExecutionsCommand).callsFake(() => {
+      if (history[0].status === 'InProgress' && polls++ >= 1) history[0] = { ...history[0], status: pending };
+      return { pipelineExecutionSummaries: history.map((e) => ({ ...e })) };
+    });
   });
   afterEach(() => [iam, codebuild, pipelines, s3].forEach((m) => m.restore()));
 
@@ -470,7 +480,11 @@ describe('pipeline-test-stage solution', () => {
   });
 
   it('stops when the seeded release is not blocked', async () => {
-    pipelines.on(ListPipelineExecutionsCommand).resolves({ pipelineExecutionSummaries: [{ pipelineExecutionId: 'x', status: 'Succeeded', startTime: new Date('2026-11-24T09:40:09Z') }] });
+    s3.on(PutObjectCommand).resolves({ VersionId: 'v2' });
+    pipelines
+      .on(ListPipelineExecutionsCommand)
+      .resolvesOnce({ pipelineExecutionSummaries: [{ pipelineExecutionId: 'initial', status: 'Succeeded', startTime: new Date('2026-11-24T09:05:02Z') }] })
+      .resolves({ pipelineExecutionSummaries: [{ pipelineExecutionId: 'x', status: 'Succeeded', startTime: new Date('2026-11-24T09:40:09Z') }, { pipelineExecutionId: 'initial', status: 'Succeeded', startTime: new Date('2026-11-24T09:05:02Z') }] });
     await expect(solveWith(context(), NO_WAIT)).rejects.toThrow('The seeded source should fail in the Test stage; its execution ended Succeeded.');
   });
 
