@@ -23,15 +23,10 @@ exports.createHandler = (onDelete, marginMs = 15000) => async (event, context) =
   }
   // Delete reports SUCCESS even when cleanup failed: FAILED would wedge the stack in DELETE_FAILED, and doplab's
   // leftover audit reports what is left.
-  return exports.respond(event, status, reason);
-};
-
-/** Answers CloudFormation at the request's ResponseURL, trying three times. */
-exports.respond = async (event, status, reason, id, data) => {
-  console.log(`${event.RequestType}: ${status}: ${reason}`);
+  console.log(`${type}: ${status}: ${reason}`);
   const { StackId, RequestId, LogicalResourceId } = event;
-  const PhysicalResourceId = id || event.PhysicalResourceId || LogicalResourceId;
-  const body = JSON.stringify({ Status: status, Reason: `${reason}`.slice(0, 500), PhysicalResourceId, StackId, RequestId, LogicalResourceId, ...(data ? { Data: data } : {}) });
+  const PhysicalResourceId = event.PhysicalResourceId || LogicalResourceId;
+  const body = JSON.stringify({ Status: status, Reason: `${reason}`.slice(0, 500), PhysicalResourceId, StackId, RequestId, LogicalResourceId });
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
       return await put(event.ResponseURL, body);
@@ -40,6 +35,9 @@ exports.respond = async (event, status, reason, id, data) => {
     }
   }
 };
+
+// InlineResources' runtime (resource-runtime.js, inlined after this file) answers with it too.
+exports.put = put;
 
 // http: is for tests against a local server; CloudFormation's ResponseURL is a pre-signed https: S3 URL, signed
 // without a content type, so the header must be empty.

@@ -1,6 +1,6 @@
 'use strict';
-// Inlined after lib/cdk/cleanup-runtime.js (whose respond it uses) into InlineResources' function: the handler of a
-// custom resource that does work on every request.
+// Inlined after lib/cdk/cleanup-runtime.js (whose put it uses) into InlineResources' function: the handler of a custom
+// resource that does work on every request.
 
 /** onEvent(event) returns { id, data } (id: the physical resource id; default the request's or the logical id); a throw answers FAILED. */
 exports.createResourceHandler = (onEvent) => async (event) => {
@@ -13,5 +13,15 @@ exports.createResourceHandler = (onEvent) => async (event) => {
     status = 'FAILED';
     reason = `${e?.name ?? 'Error'}: ${e?.message ?? e}`;
   }
-  return exports.respond(event, status, reason, result.id, result.data);
+  console.log(`${event.RequestType}: ${status}: ${reason}`);
+  const { StackId, RequestId, LogicalResourceId } = event;
+  const PhysicalResourceId = result.id || event.PhysicalResourceId || LogicalResourceId;
+  const body = JSON.stringify({ Status: status, Reason: reason.slice(0, 500), PhysicalResourceId, StackId, RequestId, LogicalResourceId, ...(result.data ? { Data: result.data } : {}) });
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await exports.put(event.ResponseURL, body);
+    } catch (e) {
+      console.log(`response attempt ${attempt} failed: ${e.message}`);
+    }
+  }
 };
