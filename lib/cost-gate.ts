@@ -23,7 +23,9 @@ export type CostRule =
   | 'instance-type'
   | 'dynamodb-capacity'
   | 'retain'
-  | 'image-digest';
+  | 'image-digest'
+  | 'codebuild-compute'
+  | 'codebuild-fleet';
 
 /** One way a template breaks the cost gate. */
 export interface CostViolation {
@@ -121,6 +123,8 @@ export const MAX_ECS_DESIRED_COUNT = 2;
 export const MAX_DYNAMODB_CAPACITY = 5;
 
 const SMALL_INSTANCE = /^[a-z0-9-]+\.(nano|micro|small)$/;
+/** CodeBuild compute types labs may use: the smallest on-demand EC2 type, or small Lambda compute. */
+export const CODEBUILD_COMPUTE_TYPES: ReadonlySet<string> = new Set(['BUILD_GENERAL1_SMALL', 'BUILD_LAMBDA_1GB', 'BUILD_LAMBDA_2GB']);
 const RETAINING_POLICIES = new Set(['Retain', 'RetainExceptOnCreate', 'Snapshot']);
 
 /** Everything in a template that breaks the cost gate; empty when it passes. */
@@ -164,6 +168,12 @@ export function costGate(template: CfnTemplate): CostViolation[] {
       case 'AWS::DynamoDB::Table':
         checkDynamoDbCapacity(id, props, add);
         break;
+      case 'AWS::CodeBuild::Project':
+        checkCodeBuildEnvironment(id, props.Environment, add);
+        break;
+      case 'AWS::CodeBuild::Fleet':
+        add('codebuild-fleet', `${id} is a CodeBuild reserved-capacity fleet (billed while it runs, builds or not); labs use on-demand compute.`);
+        continue;
       case 'AWS::Lambda::Function': {
         const imageUri = field(props.Code, 'ImageUri');
         if (imageUri !== undefined) checkDigest(id, imageUri, add);
@@ -214,6 +224,16 @@ function checkDigest(id: string, image: unknown, add: Add): void {
 function checkInstanceType(id: string, type: unknown, add: Add): void {
   if (typeof type !== 'string' || !SMALL_INSTANCE.test(type)) {
     add('instance-type', `${id} uses instance type ${show(type)}; labs use nano, micro or small instances only.`);
+  }
+}
+
+function checkCodeBuildEnvironment(id: string, environment: unknown, add: Add): void {
+  const computeType = field(environment, 'ComputeType');
+  if (typeof computeType !== 'string' || !CODEBUILD_COMPUTE_TYPES.has(computeType)) {
+    add('codebuild-compute', `CodeBuild project ${id} uses compute type ${show(computeType)}; labs use ${[...CODEBUILD_COMPUTE_TYPES].join(', ')}.`);
+  }
+  if (field(environment, 'Fleet') !== undefined) {
+    add('codebuild-fleet', `CodeBuild project ${id} builds on a reserved-capacity fleet (billed while it runs, builds or not); labs use on-demand compute.`);
   }
 }
 

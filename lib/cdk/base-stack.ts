@@ -28,6 +28,8 @@ export const LAB_SERVICES = [
   'ecr',
   'codeartifact',
   'ssm',
+  'codebuild',
+  'codepipeline',
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */

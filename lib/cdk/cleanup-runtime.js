@@ -41,6 +41,9 @@ exports.createHandler = (onDelete, marginMs = 15000, onCreate = undefined) => as
   }
 };
 
+// InlineResources' runtime (resource-runtime.js, inlined after this file) answers with it too.
+exports.put = put;
+
 // http: is for tests against a local server; CloudFormation's ResponseURL is a pre-signed https: S3 URL, signed
 // without a content type, so the header must be empty.
 function put(url, body) {

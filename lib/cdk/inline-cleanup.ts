@@ -20,6 +20,10 @@ const ENVIRONMENT_LIMIT = 4096;
 export const INLINE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 const RUNTIME_FILE = join(__dirname, 'cleanup-runtime.js');
+const RESOURCE_RUNTIME_FILE = join(__dirname, 'resource-runtime.js');
+
+/** The custom resource type of in-stack cleanups. */
+export const CLEANUP_RESOURCE_TYPE = 'Custom::DopLabCleanup';
 
 /** Shrinks JavaScript for inlining: drops blank lines, full-line comments and indentation (no multi-line literals!). */
 export function compactSource(source: string): string {
@@ -55,6 +59,35 @@ export function cleanupSource(handlerFile: string): string {
   ].join('\n');
 }
 
+/** Wraps a handler file as a module of its own inside an inlined function: `<name>` holds its exports. */
+function inlinedModule(file: string, exported: 'onEvent' | 'onDelete', name: string): string {
+  const handler = readFileSync(file, 'utf8');
+  if (!new RegExp(`^exports\\.${exported}\\s*=`, 'm').test(handler)) {
+    throw new Error(`Handler ${file} must export ${exported} as "exports.${exported} = ...".`);
+  }
+  return [`const ${name}={exports:{}};(function(module,exports){`, compactSource(handler).replace(/^'use strict';\n/, ''), `})(${name},${name}.exports);`].join('\n');
+}
+
+/**
+ * The inline source of one function serving several kinds of custom resource: the shared runtime, then each handler
+ * file (resource type → file), a CommonJS module with `exports.onEvent = async (event) => ({ id, data })` (a throw
+ * answers FAILED), and optionally a cleanup handler (`exports.onDelete`, served as `Custom::DopLabCleanup` the way
+ * InlineCleanup serves it). Requests go to the handler of their ResourceType.
+ */
+export function customResourcesSource(handlers: ReadonlyMap<string, string>, cleanupFile?: string): string {
+  const lines = [inlineSource(RUNTIME_FILE), inlineSource(RESOURCE_RUNTIME_FILE).replace(/^'use strict';\n/, ''), 'const onEvent={};'];
+  [...handlers].forEach(([resourceType, file], i) => {
+    lines.push(inlinedModule(file, 'onEvent', `m${i}`), `onEvent[${JSON.stringify(resourceType)}]=m${i}.exports.onEvent;`);
+  });
+  if (cleanupFile) lines.push(inlinedModule(cleanupFile, 'onDelete', 'lab'), 'const cleanup=exports.createHandler(lab.exports.onDelete);');
+  else lines.push('const cleanup=undefined;');
+  lines.push(
+    'const resources=exports.createResourceHandler((event)=>{const f=onEvent[event.ResourceType];if(!f)throw new Error(`no handler for ${event.ResourceType}`);return f(event);});',
+    `exports.handler=async(event,context)=>(cleanup&&event.ResourceType===${JSON.stringify(CLEANUP_RESOURCE_TYPE)}?cleanup(event,context):resources(event));`,
+  );
+  return lines.join('\n');
+}
+
 /** Properties of an InlineFunction. */
 export interface InlineFunctionProps {
   /** The lab the function belongs to. */
@@ -78,6 +111,8 @@ export class InlineFunction extends Construct {
   readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
+  /** The role's inline policy; statements added later still go into it (it resolves at synth). */
+  readonly policy: iam.PolicyDocument;
 
   constructor(scope: Construct, id: string, props: InlineFunctionProps) {
     super(scope, id);
@@ -99,21 +134,20 @@ export class InlineFunction extends Construct {
       retention: logs.RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.policy = new iam.PolicyDocument({
+      statements: [
+        // No logs:CreateLogGroup: the function cannot re-create its log group after the stack deleted it.
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        ...(props.statements ?? []),
+      ],
+    });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.name} function of doplab lab ${props.labId}`,
-      inlinePolicies: {
-        Function: new iam.PolicyDocument({
-          statements: [
-            // No logs:CreateLogGroup: the function cannot re-create its log group after the stack deleted it.
-            new iam.PolicyStatement({
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [this.logGroup.logGroupArn],
-            }),
-            ...(props.statements ?? []),
-          ],
-        }),
-      },
+      inlinePolicies: { Function: this.policy },
     });
     this.function = new lambda.Function(this, 'Function', {
       runtime: INLINE_RUNTIME,
@@ -174,7 +208,7 @@ export class InlineCleanup extends Construct {
     });
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.handler.function.functionArn,
-      resourceType: 'Custom::DopLabCleanup',
+      resourceType: CLEANUP_RESOURCE_TYPE,
       properties: props.properties,
       // Stop CloudFormation waiting an hour if the function never answers (it answers itself; Lambda retries twice).
       serviceTimeout: Duration.seconds(Math.min(3600, timeout.toSeconds() * 3 + 60)),

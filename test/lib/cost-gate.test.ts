@@ -152,6 +152,47 @@ describe('costGate', () => {
     ]);
   });
 
+  it('passes CodeBuild projects on general1.small or small Lambda compute, and report groups', () => {
+    const project = (computeType: string) => ({ Type: 'AWS::CodeBuild::Project', Properties: { Environment: { Type: 'LINUX_CONTAINER', ComputeType: computeType, Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' } } });
+    expect(
+      gate({
+        Small: project('BUILD_GENERAL1_SMALL'),
+        Lambda: project('BUILD_LAMBDA_1GB'),
+        Lambda2: project('BUILD_LAMBDA_2GB'),
+        Reports: { Type: 'AWS::CodeBuild::ReportGroup', Properties: { Type: 'TEST', ExportConfig: { ExportConfigType: 'NO_EXPORT' } } },
+      }),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ['BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_MEDIUM'],
+    ['BUILD_GENERAL1_2XLARGE', 'BUILD_GENERAL1_2XLARGE'],
+    ['BUILD_LAMBDA_10GB', 'BUILD_LAMBDA_10GB'],
+    ['ATTRIBUTE_BASED_COMPUTE', 'ATTRIBUTE_BASED_COMPUTE'],
+    ['no literal compute type', { Ref: 'ComputeType' }],
+  ])('refuses a CodeBuild project on %s', (_, computeType) => {
+    const shown = typeof computeType === 'string' ? computeType : JSON.stringify(computeType);
+    expect(gate({ Build: { Type: 'AWS::CodeBuild::Project', Properties: { Environment: { Type: 'LINUX_CONTAINER', ComputeType: computeType } } } })).toEqual([
+      {
+        rule: 'codebuild-compute',
+        resource: 'Build',
+        message: `CodeBuild project Build uses compute type ${shown}; labs use BUILD_GENERAL1_SMALL, BUILD_LAMBDA_1GB, BUILD_LAMBDA_2GB.`,
+      },
+    ]);
+  });
+
+  it('refuses a reserved-capacity CodeBuild fleet, and a project that builds on one', () => {
+    expect(
+      gate({
+        Fleet: { Type: 'AWS::CodeBuild::Fleet', Properties: { BaseCapacity: 1, ComputeType: 'BUILD_GENERAL1_SMALL', EnvironmentType: 'LINUX_CONTAINER' } },
+        Build: { Type: 'AWS::CodeBuild::Project', Properties: { Environment: { ComputeType: 'BUILD_GENERAL1_SMALL', Fleet: { FleetArn: { 'Fn::GetAtt': ['Fleet', 'Arn'] } } } } },
+      }),
+    ).toEqual([
+      { rule: 'codebuild-fleet', resource: 'Fleet', message: 'Fleet is a CodeBuild reserved-capacity fleet (billed while it runs, builds or not); labs use on-demand compute.' },
+      { rule: 'codebuild-fleet', resource: 'Build', message: 'CodeBuild project Build builds on a reserved-capacity fleet (billed while it runs, builds or not); labs use on-demand compute.' },
+    ]);
+  });
+
   it('refuses Retain, RetainExceptOnCreate and Snapshot policies', () => {
     expect(
       gate({
