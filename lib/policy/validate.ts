@@ -17,11 +17,18 @@ export interface PolicyFinding {
   readonly action: string;
   /** What is wrong, in the reference's terms. */
   readonly problem: string;
+  /**
+   * `error`: the policy does not do what it says (an action that is never allowed, an unknown action or key).
+   * `warning`: a resource that no action of its statement supports; it grants nothing (see validateStatement).
+   */
+  readonly severity: 'error' | 'warning';
+  /** For a warning: the resource it is about, as the template resolves it. */
+  readonly resource?: string;
 }
 
 /** A finding as one line: stack, logical id, policy, statement, action, problem. */
 export function describeFinding(f: PolicyFinding): string {
-  return `${f.stack} ${f.logicalId} ${f.where} statement ${f.statement}: ${f.action}: ${f.problem}`;
+  return `${f.severity === 'warning' ? 'warning: ' : ''}${f.stack} ${f.logicalId} ${f.where} statement ${f.statement}: ${f.action}: ${f.problem}`;
 }
 
 /** The actions of a service matching `pattern` (`s3:Get*`), from the reference. */
@@ -41,6 +48,14 @@ function fits(resource: string, patterns: readonly string[]): boolean {
   return resource === '*' || patterns.some((p) => resourceStringMatchesResourceTypePattern(resource, p));
 }
 
+/** One rule broken by one statement (an error unless `severity` says `warning`). */
+export interface StatementProblem {
+  readonly action: string;
+  readonly problem: string;
+  readonly severity?: 'warning';
+  readonly resource?: string;
+}
+
 /**
  * Validates one statement. Rules: every action exists (a wildcard expands to at least one action); an action that
  * supports no resource type is granted on `*`; every resource ARN fits a resource type of some action of the
@@ -48,8 +63,8 @@ function fits(resource: string, patterns: readonly string[]): boolean {
  * statement's actions; a resource policy's Allow to a service principal carries aws:SourceAccount or aws:SourceArn.
  * NotAction/NotResource statements get the existence and condition-key rules only.
  */
-export async function validateStatement(statement: Statement, kind: FoundPolicy['kind']): Promise<{ action: string; problem: string }[]> {
-  const problems: { action: string; problem: string }[] = [];
+export async function validateStatement(statement: Statement, kind: FoundPolicy['kind']): Promise<StatementProblem[]> {
+  const problems: StatementProblem[] = [];
   const actions = listOf(statement.Action ?? statement.NotAction);
   const resources = listOf(statement.Resource);
   const services = new Set<string>();
@@ -96,7 +111,13 @@ export async function validateStatement(statement: Statement, kind: FoundPolicy[
   if (kind !== 'trust' && statement.Resource !== undefined && statement.NotAction === undefined && !actions.includes('*')) {
     for (const resource of resources) {
       if (resource !== '*' && !resourceFitsSome.has(resource)) {
-        problems.push({ action: actions.join(','), problem: `resource ${resource} fits no resource type of the statement's actions` });
+        // A WARNING, not an error, as IAM Access Analyzer's policy validation grades it
+        // (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html): IAM matches a
+        // request's resource against the Resource element, and a request for these actions never names a resource of
+        // this type (Service Authorization Reference: an action is authorized on the resource types of its row), so the
+        // ARN grants nothing. An action that no resource fits is an error (above): that action is never allowed.
+        // Warnings are not dropped: a lab lists each one it accepts, with a reason (lib/policy/warnings.ts).
+        problems.push({ action: actions.join(','), problem: `resource ${resource} fits no resource type of the statement's actions`, severity: 'warning', resource });
       }
     }
   }
@@ -134,8 +155,17 @@ export async function validatePolicies(stack: string, policies: readonly FoundPo
   for (const policy of policies) {
     const statements = statementsOf(policy.document);
     for (const [index, statement] of statements.entries()) {
-      for (const { action, problem } of await validateStatement(statement, policy.kind)) {
-        findings.push({ stack, logicalId: policy.logicalId, where: policy.where, statement: statement.Sid ?? `#${index}`, action, problem });
+      for (const { action, problem, severity, resource } of await validateStatement(statement, policy.kind)) {
+        findings.push({
+          stack,
+          logicalId: policy.logicalId,
+          where: policy.where,
+          statement: statement.Sid ?? `#${index}`,
+          action,
+          problem,
+          severity: severity ?? 'error',
+          ...(resource === undefined ? {} : { resource }),
+        });
       }
     }
   }

@@ -8,7 +8,8 @@ import { proofEnv, proveRoleCalls, proveServiceCalls } from '../../lib/policy/pr
 import { RESOURCE_TYPES, TemplateResolver, type Template } from '../../lib/policy/intrinsics';
 import { sdkCallAction } from '../../lib/policy/sdk-actions';
 import { templatePolicies, type PolicyDocument } from '../../lib/policy/template-policies';
-import { describeFinding, validateDocument } from '../../lib/policy/validate';
+import { describeFinding, validateDocument, validatePolicies } from '../../lib/policy/validate';
+import { acceptWarnings } from '../../lib/policy/warnings';
 import { managedPolicy } from '../support/managed-policies';
 
 const env = proofEnv('DopLab-fixture');
@@ -217,5 +218,61 @@ describe('SDK command → IAM action', () => {
     expect(sdkCallAction('S3Client', 'DeleteObjectsCommand', { Delete: { Objects: [{ Key: 'k' }] } })).toEqual({ action: 's3:DeleteObject', extra: [] });
     expect(sdkCallAction('S3Client', 'DeleteObjectsCommand', { Delete: { Objects: [{ Key: 'k', VersionId: 'v' }] } })).toEqual({ action: 's3:DeleteObject', extra: ['s3:DeleteObjectVersion'] });
     expect(sdkCallAction('S3Client', 'PutBucketVersioningCommand').action).toBe('s3:PutBucketVersioning');
+  });
+});
+
+describe('warnings: a resource no action of its statement supports (grants nothing), accepted only when listed', () => {
+  // aws-cdk-lib's Bucket.grantWrite shape: object-only actions on the bucket ARN and bucket/*.
+  const write = ['s3:PutObject', 's3:DeleteObject*', 's3:Abort*'];
+  const template = (resources: object[]): Template => ({
+    Resources: {
+      Bucket: { Type: 'AWS::S3::Bucket', Properties: {}, Metadata: { 'aws:cdk:path': 'DopLab-fixture/Store/Resource' } },
+      Other: { Type: 'AWS::S3::Bucket', Properties: {}, Metadata: { 'aws:cdk:path': 'DopLab-fixture/Other/Resource' } },
+      Role: {
+        Type: 'AWS::IAM::Role',
+        Metadata: { 'aws:cdk:path': 'DopLab-fixture/Pipeline/Role/Resource' },
+        Properties: { AssumeRolePolicyDocument: { Statement: [] }, Policies: [{ PolicyName: 'P', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: write, Resource: resources }] } }] },
+      },
+    },
+  });
+  const objects = (id: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] });
+  const bucket = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+  const accepted = { policy: 'Pipeline/Role', resource: '@{Store.Arn}', reason: 'fixture: the bucket ARN next to bucket/* grants nothing to object-only actions' };
+
+  it('grades the bucket ARN next to bucket/* a warning, and an action no resource fits an error', async () => {
+    const sideBySide = await validateDocument('fixture', allow(write, ['arn:aws:s3:::b', 'arn:aws:s3:::b/*']));
+    expect(sideBySide.map((f) => [f.severity, f.resource, f.problem])).toEqual([['warning', 'arn:aws:s3:::b', expect.stringContaining('fits no resource type')]]);
+    expect(describeFinding(sideBySide[0])).toMatch(/^warning: fixture /);
+    const bucketOnly = await validateDocument('fixture', allow('s3:PutObject', 'arn:aws:s3:::b'));
+    expect(bucketOnly.map((f) => [f.severity, f.problem])).toEqual([
+      ['error', expect.stringContaining('no resource fits its resource types')],
+      ['warning', expect.stringContaining('resource arn:aws:s3:::b fits no resource type')],
+    ]);
+  });
+
+  it('passes a listed warning and reports the entry as used', async () => {
+    const tp = templatePolicies(template([bucket('Bucket'), objects('Bucket')]), env);
+    const findings = await validatePolicies('DopLab-fixture', tp.policies);
+    expect(findings).toHaveLength(1);
+    const { unaccepted, used } = acceptWarnings(tp, findings, [accepted]);
+    expect(unaccepted).toEqual([]);
+    expect([...used]).toEqual([accepted]);
+  });
+
+  it('fails a new, unlisted warning, and never accepts an error', async () => {
+    const tp = templatePolicies(template([bucket('Bucket'), objects('Bucket'), bucket('Other'), objects('Other')]), env);
+    const { unaccepted } = acceptWarnings(tp, await validatePolicies('DopLab-fixture', tp.policies), [accepted]);
+    expect(unaccepted.map(describeFinding)).toEqual([expect.stringMatching(/^warning: DopLab-fixture Role .*resource arn:aws:s3:::doplab-fixture-other-[0-9a-f]+ fits no resource type/)]);
+    const bucketOnly = templatePolicies(template([bucket('Bucket')]), env);
+    const errors = acceptWarnings(bucketOnly, await validatePolicies('DopLab-fixture', bucketOnly.policies), [accepted]).unaccepted;
+    expect(errors.map((f) => f.severity)).toEqual(['error', 'error', 'error']);
+  });
+
+  it('leaves a stale entry unused, and refuses an entry without a reason', async () => {
+    const tp = templatePolicies(template([objects('Bucket')]), env);
+    const findings = await validatePolicies('DopLab-fixture', tp.policies);
+    expect(findings).toEqual([]);
+    expect(acceptWarnings(tp, findings, [accepted]).used.size).toBe(0);
+    expect(() => acceptWarnings(tp, findings, [{ ...accepted, reason: 'ok' }])).toThrow('give the reason');
   });
 });

@@ -10,6 +10,7 @@ import { GRADER_CONTEXT, graderRoleTemplate } from '../../lib/grade/grader-role'
 import { labPaths, labRegions, type Lab } from '../../lib/lab';
 import type { CallEnv, LabRoleCalls, LabServicePrincipalCalls } from '../../lib/policy/calls';
 import type { Template } from '../../lib/policy/intrinsics';
+import type { LabAcceptedWarnings } from '../../lib/policy/warnings';
 import { proofEnv } from '../../lib/policy/proof';
 import { templatePolicies, type TemplatePolicies } from '../../lib/policy/template-policies';
 import { LABS } from '../../labs';
@@ -24,6 +25,8 @@ export interface LabCalls {
   readonly roleCalls: LabRoleCalls;
   readonly servicePrincipalCalls?: LabServicePrincipalCalls;
   readonly solutionActions?: readonly string[];
+  /** Policy-validation warnings the lab accepts, each with its reason (lib/policy/warnings.ts). */
+  readonly acceptedPolicyWarnings?: LabAcceptedWarnings;
 }
 
 /** A lab's calls.ts (labs/<id>/calls.ts), or an error naming the file it expected. */
