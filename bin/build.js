@@ -5,6 +5,10 @@
 // found by their computed paths (lib/lab.ts). The files the code reads next to itself (lab READMEs,
 // example facts, baseline templates, *.handler.js inlined at synth) are copied beside it. dist/.built is
 // written last: bin/doplab.js uses the build only while no source is newer than that file.
+// One change to esbuild's output: AWS SDK client packages are required on first use of one of their
+// exports, not when the module that imports them loads, so `check --facts` (which evaluates a checker's
+// facts but calls no AWS) does not pay for loading the SDK. esbuild compiles a named import to
+// `var import_x = require("pkg")` read as `import_x.Name` at each use, so a lazy module object is exact.
 // Usage: node bin/build.js [outdir]   (default: dist; the tests build into a throwaway folder)
 'use strict';
 const { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -24,6 +28,22 @@ function walk(dir, files = []) {
   return files;
 }
 
+/** The SDK packages whose require is deferred to first use (side-effect-free client packages). */
+const LAZY = /^var (import_[\w$]+) = require\("(@aws-sdk\/client-[\w-]+)"\);$/gm;
+const LAZY_HELPER =
+  'var __lazyRequire = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, { ' +
+  'get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), ' +
+  'getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); };\n';
+
+/** esbuild's CommonJS output with SDK client requires made lazy (see the header). */
+function lazySdk(code) {
+  if (!LAZY.test(code)) return code;
+  LAZY.lastIndex = 0;
+  const body = code.replace(LAZY, 'var $1 = __lazyRequire(() => require("$2"));');
+  // After the "use strict" directive, which must stay first.
+  return body.startsWith('"use strict";\n') ? `"use strict";\n${LAZY_HELPER}${body.slice(14)}` : `${LAZY_HELPER}${body}`;
+}
+
 function build(outdir) {
   const files = SOURCES.flatMap((dir) => walk(join(ROOT, dir))).filter((f) => !NOT_BUILT.has(relative(ROOT, f).split('\\').join('/')));
   const code = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
@@ -31,7 +51,8 @@ function build(outdir) {
   // Built beside the target, then swapped in: a doplab run at that moment sees the old build or the new one.
   const staging = `${outdir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
-  require('esbuild').buildSync({
+  const { outputFiles } = require('esbuild').buildSync({
+    write: false,
     entryPoints: code,
     outdir: staging,
     outbase: ROOT,
@@ -41,6 +62,10 @@ function build(outdir) {
     target: 'node20',
     logLevel: 'warning',
   });
+  for (const file of outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, lazySdk(file.text));
+  }
   for (const asset of assets) {
     const to = join(staging, relative(ROOT, asset));
     mkdirSync(dirname(to), { recursive: true });
