@@ -120,6 +120,17 @@ describe('the compiled build', () => {
     expect(operations.filter((op) => op === 'DescribeStacks')).toHaveLength(2);
   });
 
+  it('loads no AWS SDK client for check --facts (they load on first use, in a live check)', () => {
+    const script = `
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+      require(${JSON.stringify(join(out, 'lib', 'cli.js'))}).main(['node', 'doplab', 'check', '${LAB}', '--facts', ${JSON.stringify(SOLVED)}, '--json']).then((code) => {
+        const clients = Object.keys(require.cache).filter((k) => /node_modules[\\/]@aws-sdk[\\/]client-/.test(k));
+        process.stderr.write(JSON.stringify({ code, clients }));
+      });`;
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, env: isolatedEnv(), encoding: 'utf8' });
+    expect(JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}')).toEqual({ code: 0, clients: [] });
+  });
+
   it("ships every file the code reads beside itself: lab instructions, example facts, baseline templates, handler files", () => {
     const assets = ['lib', 'labs', 'checkers'].flatMap((dir) => (readdirSync(join(ROOT, dir), { recursive: true }) as string[]).map((f) => join(dir, f)));
     const expected = assets.filter((f) => !f.endsWith('.ts') && statSync(join(ROOT, f)).isFile());
