@@ -9,6 +9,9 @@
 // exports, not when the module that imports them loads, so `check --facts` (which evaluates a checker's
 // facts but calls no AWS) does not pay for loading the SDK. esbuild compiles a named import to
 // `var import_x = require("pkg")` read as `import_x.Name` at each use, so a lazy module object is exact.
+// And zod and commander, loaded by every command and made of many small modules, are each bundled into
+// one file under dist/vendor/ that every module of the build requires instead (one instance each).
+// Bundling the SDK clients the same way was measured slower (each bundle repeats the SDK core).
 // Usage: node bin/build.js [outdir]   (default: dist; the tests build into a throwaway folder)
 'use strict';
 const { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -34,6 +37,32 @@ const LAZY_HELPER =
   'var __lazyRequire = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, { ' +
   'get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), ' +
   'getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); };\n';
+
+/** Packages bundled into dist/vendor/<name>.js. */
+const VENDORED = ['zod', 'commander'];
+
+function vendor(staging) {
+  for (const name of VENDORED) {
+    require('esbuild').buildSync({
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: ROOT, loader: 'js' },
+      bundle: true,
+      outfile: join(staging, 'vendor', `${name}.js`),
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+  }
+}
+
+/** A module's requires of vendored packages, pointed at dist/vendor/. */
+function useVendored(code, outfile, staging) {
+  return code.replace(/require\("([^"]+)"\)/g, (call, name) => {
+    if (!VENDORED.includes(name)) return call;
+    const path = relative(dirname(outfile), join(staging, 'vendor', `${name}.js`)).split('\\').join('/');
+    return `require(${JSON.stringify(path.startsWith('.') ? path : `./${path}`)})`;
+  });
+}
 
 /** esbuild's CommonJS output with SDK client requires made lazy (see the header). */
 function lazySdk(code) {
@@ -64,8 +93,9 @@ function build(outdir) {
   });
   for (const file of outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });
-    writeFileSync(file.path, lazySdk(file.text));
+    writeFileSync(file.path, useVendored(lazySdk(file.text), file.path, staging));
   }
+  vendor(staging);
   for (const asset of assets) {
     const to = join(staging, relative(ROOT, asset));
     mkdirSync(dirname(to), { recursive: true });

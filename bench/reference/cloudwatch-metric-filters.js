@@ -3,7 +3,7 @@
 // `doplab check cloudwatch-metric-filters` (issue 11): DescribeStacks, then the log group, its metric
 // filters and the alarms in parallel, then TestMetricFilter of each filter — 5 calls, 3 round trips.
 // No framework, no validation, no retries tuned, no report: what a person would write by hand.
-// Usage: node bench/reference-check.js <endpoint-url> (region and credentials from the environment).
+// Usage: node bench/reference/cloudwatch-metric-filters.js <endpoint-url> (region and credentials from the environment).
 'use strict';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { readFileSync } = require('node:fs');
@@ -13,7 +13,7 @@ const { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCom
 const { CloudWatchClient, DescribeAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
 
 // The sample log lines the lab's generator writes (the same lines doplab sends to TestMetricFilter).
-const SAMPLES = JSON.parse(readFileSync(join(__dirname, '..', 'labs', 'cloudwatch-metric-filters', 'facts', 'solved.json'), 'utf8')).facts.samples;
+const SAMPLES = JSON.parse(readFileSync(join(__dirname, '..', '..', 'labs', 'cloudwatch-metric-filters', 'facts', 'solved.json'), 'utf8')).facts.samples;
 
 async function main() {
   const endpoint = process.argv[2];
