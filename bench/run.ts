@@ -15,7 +15,7 @@ import { checker } from '../checkers/cloudwatch-metric-filters';
 import { LABS } from '../labs';
 import { AwsSession } from '../lib/aws/clients';
 import { checkerActions, evaluate, gatherFacts } from '../lib/engine';
-import { FakeAws, fakeStateFromFacts, type FakeAwsState, type RecordedRequest } from '../test/support/fake-aws';
+import { FakeAws, fakeAnswers, fakeStateFromFacts, type FakeAwsState, type RecordedRequest } from '../test/support/fake-aws';
 
 const ROOT = join(__dirname, '..');
 const LAB = 'cloudwatch-metric-filters';
@@ -30,8 +30,6 @@ const CLI_LIVE_LATENCIES_MS = [0, 50];
 const CLI_LIVE_RUNS = 9;
 /** The check's dependency chain: the lab stack (it carries the account) → DescribeMetricFilters → TestMetricFilter per filter. */
 const EXPECTED_CRITICAL_PATH = ['DescribeStacks', 'DescribeMetricFilters', 'TestMetricFilter'];
-/** The services test/support/fake-aws.ts answers (IAM prefixes). */
-const FAKE_SERVES = ['sts', 'cloudformation', 'logs', 'cloudwatch'];
 const GOALS = { startupMs: 120, factsMs: 200, ratio: 1.2, rssMb: 80 };
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_REGION: 'eu-west-1' };
@@ -293,8 +291,8 @@ async function cliLiveCheck(lab: string, reference: string, solved: string, late
 
 /** Why a lab's live check cannot be compared here, or undefined when it can. */
 function notServable(lab: (typeof LABS)[number]): string | undefined {
-  const unserved = [...new Set(checkerActions(lab.checker).map((a) => a.split(':')[0]))].filter((p) => !FAKE_SERVES.includes(p));
-  if (unserved.length > 0) return `the fake endpoint does not serve ${unserved.join(', ')}`;
+  const unserved = checkerActions(lab.checker).filter((action) => !fakeAnswers(action));
+  if (unserved.length > 0) return `test/support/fake-aws.ts does not answer ${unserved.slice(0, 3).join(', ')}${unserved.length > 3 ? ` and ${unserved.length - 3} more` : ''}`;
   if (!existsSync(join(__dirname, 'reference', `${lab.id}.js`))) return `no reference script bench/reference/${lab.id}.js`;
   return undefined;
 }
