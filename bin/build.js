@@ -14,7 +14,7 @@
 // Bundling the SDK clients the same way was measured slower (each bundle repeats the SDK core).
 // Usage: node bin/build.js [outdir]   (default: dist; the tests build into a throwaway folder)
 'use strict';
-const { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative, resolve } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -107,7 +107,10 @@ function build(outdir) {
   return { code: code.length, assets: assets.length };
 }
 
-if (require.main === module) {
+if (require.main === module && !existsSync(join(ROOT, 'lib'))) {
+  // An installed package ships dist/ without its sources: nothing to build (npm may run `prepare` there).
+  process.stdout.write('doplab: no sources here; dist/ is the shipped build\n');
+} else if (require.main === module) {
   const outdir = resolve(ROOT, process.argv[2] ?? 'dist');
   const started = Date.now();
   const { code, assets } = build(outdir);
