@@ -1,30 +1,36 @@
 // doplab benchmarks: prints numbers, asserts nothing (DESIGN §11). Run with `npm run bench`.
-// (a) CLI start-up of the commands that must start fast, and what loading aws-cdk-lib would cost.
+// (a) CLI start-up of the commands that must start fast (wall and CPU of the whole process, peak memory),
+//     and what loading aws-cdk-lib would cost.
 // (b) A live check against the local fake AWS endpoint with injected per-call latency: API calls per
 //     check, the sequential round trips on the critical path, and wall time against latency × path.
+// (c) `doplab check <lab>` as a user runs it against the fake endpoint, side by side with the minimal
+//     hand-written SDK v3 script in bench/reference/<lab>.js, at 0 and 50 ms per call (goal: ≤ 1.2×).
+// The CLI runs as bin/doplab.js does: from the build in dist/ when it is current (`npm run build`).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checker } from '../checkers/cloudwatch-metric-filters';
+import { LABS } from '../labs';
 import { AwsSession } from '../lib/aws/clients';
-import { whoAmI } from '../lib/aws/lab-stack';
-import { evaluate, gatherFacts } from '../lib/engine';
-import { FakeAws, fakeStateFromFacts, type FakeAwsState, type RecordedRequest } from '../test/support/fake-aws';
+import { checkerActions, evaluate, gatherFacts } from '../lib/engine';
+import { FakeAws, fakeAnswers, fakeStateFromFacts, type FakeAwsState, type RecordedRequest } from '../test/support/fake-aws';
 
 const ROOT = join(__dirname, '..');
 const LAB = 'cloudwatch-metric-filters';
 const SOLVED = join(ROOT, 'labs', LAB, 'facts', 'solved.json');
 const DOPLAB = join(ROOT, 'bin', 'doplab.js');
-const STARTUP_RUNS = 10;
+const RUSAGE = join(__dirname, 'rusage.js');
+const STARTUP_RUNS = 9;
 const CDK_RUNS = 3;
 const LATENCIES_MS = [0, 50, 100];
 const LIVE_RUNS = 5;
-const CLI_LIVE_LATENCIES_MS = [0, 100];
-const CLI_LIVE_RUNS = 5;
-/** The check's dependency chain: who am I → the lab stack → DescribeMetricFilters → TestMetricFilter per filter. */
-const EXPECTED_CRITICAL_PATH = ['GetCallerIdentity', 'DescribeStacks', 'DescribeMetricFilters', 'TestMetricFilter'];
+const CLI_LIVE_LATENCIES_MS = [0, 50];
+const CLI_LIVE_RUNS = 9;
+/** The check's dependency chain: the lab stack (it carries the account) → DescribeMetricFilters → TestMetricFilter per filter. */
+const EXPECTED_CRITICAL_PATH = ['DescribeStacks', 'DescribeMetricFilters', 'TestMetricFilter'];
+const GOALS = { startupMs: 120, factsMs: 200, ratio: 1.2, rssMb: 80 };
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_REGION: 'eu-west-1' };
 
@@ -77,30 +83,61 @@ const padStart = (text: string, width: number) => text.padStart(width);
 interface StartupRow {
   readonly label: string;
   readonly stats: Stats;
+  readonly cpu: Stats;
+  readonly rssMb: number;
+  readonly goalMs?: number;
   /** Exit codes seen (expected: 0, except 1 for nothing here). */
   readonly exitCodes: number[];
   readonly firstError?: string;
 }
 
-function timeCommand(label: string, args: readonly string[], runs: number): StartupRow {
+/** CPU and peak memory of one timed process, as bench/rusage.js wrote them. */
+interface Usage {
+  readonly cpuMs: number;
+  readonly maxRssKb: number;
+}
+
+const USAGE_DIR = mkdtempSync(join(tmpdir(), 'doplab-bench-rusage-'));
+let usageFiles = 0;
+
+/** Arguments and environment that make a node process report its CPU and peak memory at exit. */
+function measured(args: readonly string[], env: NodeJS.ProcessEnv): { args: string[]; env: NodeJS.ProcessEnv; usage: () => Usage } {
+  const file = join(USAGE_DIR, `${usageFiles++}.jsonl`);
+  return {
+    args: ['-r', RUSAGE, ...args],
+    env: { ...env, DOPLAB_BENCH_RUSAGE: file },
+    usage: () => {
+      const line = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').pop() : undefined;
+      return line ? (JSON.parse(line) as Usage) : { cpuMs: NaN, maxRssKb: NaN };
+    },
+  };
+}
+
+function timeCommand(label: string, args: readonly string[], runs: number, goalMs?: number): StartupRow {
   const samples: number[] = [];
+  const cpu: number[] = [];
+  let rss = 0;
   const exitCodes = new Set<number>();
   let firstError: string | undefined;
   for (let i = 0; i < runs; i++) {
+    const m = measured(args, isolatedEnv());
     const started = performance.now();
-    const run = spawnSync(process.execPath, args, { cwd: ROOT, env: isolatedEnv(), encoding: 'utf8' });
+    const run = spawnSync(process.execPath, m.args, { cwd: ROOT, env: m.env, encoding: 'utf8' });
     samples.push(performance.now() - started);
+    const usage = m.usage();
+    cpu.push(usage.cpuMs);
+    rss = Math.max(rss, usage.maxRssKb / 1024);
     exitCodes.add(run.status ?? -1);
     if (run.status !== 0 && firstError === undefined) firstError = (run.stderr || run.stdout).trim().split('\n')[0];
   }
-  return { label, stats: stats(samples), exitCodes: [...exitCodes], ...(firstError ? { firstError } : {}) };
+  return { label, stats: stats(samples), cpu: stats(cpu), rssMb: rss, exitCodes: [...exitCodes], ...(goalMs ? { goalMs } : {}), ...(firstError ? { firstError } : {}) };
 }
 
 /** The aws-cdk-lib modules the first lab's stack loads (labs/cloudwatch-metric-filters/stack.ts, lib/cdk). */
 const LAB_STACK_CDK_MODULES = ['aws-events', 'aws-events-targets', 'aws-iam', 'aws-lambda', 'aws-logs', 'aws-sns'];
 
-/** The SDK clients the check path loads (lib/aws/lab-stack.ts and the first checker). */
-const SDK_CLIENTS = ['@aws-sdk/client-sts', '@aws-sdk/client-cloudformation', '@aws-sdk/client-cloudwatch', '@aws-sdk/client-cloudwatch-logs'];
+/** The SDK clients the live check path loads (lib/aws/lab-stack.ts and the first checker). */
+const SDK_CLIENTS = ['@aws-sdk/client-cloudformation', '@aws-sdk/client-cloudwatch', '@aws-sdk/client-cloudwatch-logs'];
 
 /** Milliseconds a fresh node process spends in `script`'s requires (it prints the number). */
 function timeRequire(requires: string, runs: number): Stats {
@@ -171,9 +208,8 @@ async function liveCheck(latencyMs: number, runs: number, extraFilters = 0): Pro
       const started = performance.now();
       const session = new AwsSession({ endpointUrl: fake.url });
       try {
-        const identity = await whoAmI(session);
-        const file = await gatherFacts(checker, session, { identity });
-        const result = evaluate(checker.checks, file.facts, { lab: LAB, account: identity.account, region: identity.region, source: 'aws' });
+        const file = await gatherFacts(checker, session);
+        const result = evaluate(checker.checks, file.facts, { lab: LAB, account: file.account, region: file.region, source: 'aws' });
         if (i > 0) samples.push(performance.now() - started);
         last = { byOperation: fake.countByOperation(), calls: fake.requests.length, rounds: sequentialRounds(fake.requests), score: `${result.score}/${result.maxScore}` };
       } finally {
@@ -186,37 +222,79 @@ async function liveCheck(latencyMs: number, runs: number, extraFilters = 0): Pro
   return { latencyMs, filters: 1 + extraFilters, calls: last!.calls, byOperation: last!.byOperation, rounds: last!.rounds, wall: stats(samples), score: last!.score };
 }
 
-function spawnAsync(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number | null> {
+/** Runs node with `args` without blocking (the fake endpoint lives in this process); wall, CPU and peak memory. */
+function spawnMeasured(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; wallMs: number; usage: Usage }> {
+  const m = measured(args, env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'ignore' });
+    const started = performance.now();
+    const child = spawn(process.execPath, m.args, { cwd: ROOT, env: m.env, stdio: 'ignore' });
     child.on('error', reject);
-    child.on('close', resolve);
+    child.on('close', (status) => resolve({ status, wallMs: performance.now() - started, usage: m.usage() }));
   });
 }
 
-interface CliLiveRow {
-  readonly latencyMs: number;
+interface Side {
   readonly wall: Stats;
+  readonly cpu: Stats;
+  readonly rssMb: number;
   readonly exitCodes: number[];
 }
 
-/** `doplab check` as a user runs it, against the fake endpoint: start-up plus the live path. */
-async function cliLiveCheck(latencyMs: number, runs: number): Promise<CliLiveRow> {
-  const { state, options } = fakeStateFromFacts(SOLVED);
+interface CliLiveRow {
+  readonly lab: string;
+  readonly latencyMs: number;
+  readonly doplab: Side;
+  readonly reference: Side;
+  /** Sequential round trips of doplab's last run (meaningful with latency). */
+  readonly rounds: string[][];
+  readonly calls: number;
+}
+
+function side(runs: { status: number | null; wallMs: number; usage: Usage }[]): Side {
+  return {
+    wall: stats(runs.map((r) => r.wallMs)),
+    cpu: stats(runs.map((r) => r.usage.cpuMs)),
+    rssMb: Math.max(...runs.map((r) => r.usage.maxRssKb / 1024)),
+    exitCodes: [...new Set(runs.map((r) => r.status ?? -1))],
+  };
+}
+
+/**
+ * `doplab check <lab>` as a user runs it and the lab's hand-written reference script, against the same
+ * fake endpoint, alternating run by run (after one warm-up run of each) so that both see the same machine.
+ */
+async function cliLiveCheck(lab: string, reference: string, solved: string, latencyMs: number, runs: number): Promise<CliLiveRow> {
+  const { state, options } = fakeStateFromFacts(solved);
   const fake = await FakeAws.start(state, { ...options, latencyMs });
-  const samples: number[] = [];
-  const exitCodes = new Set<number>();
+  const env = isolatedEnv(CREDENTIALS);
+  const doplab: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
+  const ref: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
+  let rounds: string[][] = [];
+  let calls = 0;
   try {
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      const status = await spawnAsync([DOPLAB, 'check', LAB, '--endpoint-url', fake.url], isolatedEnv(CREDENTIALS));
-      samples.push(performance.now() - started);
-      exitCodes.add(status ?? -1);
+    for (let i = 0; i <= runs; i++) {
+      const r = await spawnMeasured([reference, fake.url], env);
+      fake.reset();
+      const d = await spawnMeasured([DOPLAB, 'check', lab, '--endpoint-url', fake.url], env);
+      rounds = sequentialRounds(fake.requests);
+      calls = fake.requests.length;
+      if (i > 0) {
+        ref.push(r);
+        doplab.push(d);
+      }
     }
   } finally {
     await fake.stop();
   }
-  return { latencyMs, wall: stats(samples), exitCodes: [...exitCodes] };
+  return { lab, latencyMs, doplab: side(doplab), reference: side(ref), rounds, calls };
+}
+
+/** Why a lab's live check cannot be compared here, or undefined when it can. */
+function notServable(lab: (typeof LABS)[number]): string | undefined {
+  const unserved = checkerActions(lab.checker).filter((action) => !fakeAnswers(action));
+  if (unserved.length > 0) return `test/support/fake-aws.ts does not answer ${unserved.slice(0, 3).join(', ')}${unserved.length > 3 ? ` and ${unserved.length - 3} more` : ''}`;
+  if (!existsSync(join(__dirname, 'reference', `${lab.id}.js`))) return `no reference script bench/reference/${lab.id}.js`;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,13 +309,16 @@ async function main(): Promise<void> {
   out(`doplab bench — node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs, ${new Date().toISOString()}`);
   out();
 
-  out(`(a) CLI start-up, wall time of the whole process (${STARTUP_RUNS} runs each)`);
+  const built = existsSync(join(ROOT, 'dist', '.built'));
+  out(`(a) CLI start-up: the whole process, median of ${STARTUP_RUNS} runs; CPU = user + system; memory = peak RSS`);
+  out(`    doplab runs as bin/doplab.js picks: ${built ? 'the build in dist/ when current, else' : 'no build in dist/ (npm run build):'} the TypeScript sources through tsx`);
   const startup: StartupRow[] = [
     timeCommand('node -e 0 (baseline: node itself)', ['-e', '0'], STARTUP_RUNS),
-    timeCommand('doplab --help', [DOPLAB, '--help'], STARTUP_RUNS),
-    timeCommand('doplab list', [DOPLAB, 'list'], STARTUP_RUNS),
-    timeCommand(`doplab show ${LAB}`, [DOPLAB, 'show', LAB], STARTUP_RUNS),
-    timeCommand(`doplab check ${LAB} --facts solved.json`, [DOPLAB, 'check', LAB, '--facts', SOLVED], STARTUP_RUNS),
+    timeCommand('doplab --help', [DOPLAB, '--help'], STARTUP_RUNS, GOALS.startupMs),
+    timeCommand('doplab list', [DOPLAB, 'list'], STARTUP_RUNS, GOALS.startupMs),
+    timeCommand(`doplab show ${LAB}`, [DOPLAB, 'show', LAB], STARTUP_RUNS, GOALS.startupMs),
+    ...LABS.map((lab) => timeCommand(`doplab check ${lab.id} --facts solved.json`, [DOPLAB, 'check', lab.id, '--facts', lab.examples.solved], STARTUP_RUNS, GOALS.factsMs)),
+    timeCommand(`doplab list, from the sources (DOPLAB_FROM_SOURCES=1)`, ['-e', `process.env.DOPLAB_FROM_SOURCES='1'; process.argv.splice(1, 0, ${JSON.stringify(DOPLAB)}); require(${JSON.stringify(DOPLAB)})`, 'list'], STARTUP_RUNS),
   ];
   // aws-cdk-lib's index loads its service modules lazily: the bare require is cheap, a stack is not.
   const cdkIndex = timeRequire("require('aws-cdk-lib')", CDK_RUNS);
@@ -250,9 +331,13 @@ async function main(): Promise<void> {
     "const cdk = require('aws-cdk-lib'); for (const k of Object.keys(cdk)) { const ns = cdk[k]; if (ns && typeof ns === 'object') for (const j of Object.keys(ns)) void ns[j]; }",
     CDK_RUNS,
   );
-  out(`  ${pad('command', 60)}${padStart('median', 9)}${padStart('min', 9)}  exit`);
+  out(`  ${pad('command', 60)}${padStart('wall', 8)}${padStart('min', 8)}${padStart('CPU', 8)}${padStart('memory', 9)}${padStart('goal', 9)}  exit`);
   for (const row of startup) {
-    out(`  ${pad(row.label, 60)}${padStart(ms(row.stats.median), 9)}${padStart(ms(row.stats.min), 9)}  ${row.exitCodes.join(',')}`);
+    const goal = row.goalMs ? `≤ ${row.goalMs}${row.stats.median <= row.goalMs ? ' ✔' : ' ✘'}` : '';
+    out(
+      `  ${pad(row.label, 60)}${padStart(ms(row.stats.median), 8)}${padStart(ms(row.stats.min), 8)}${padStart(ms(row.cpu.median), 8)}` +
+        `${padStart(`${Math.round(row.rssMb)} MB`, 9)}${padStart(goal, 9)}  ${row.exitCodes.join(',')}`,
+    );
     if (row.firstError) out(`      ! ${row.firstError}`);
   }
   out(`  for comparison, inside one process (${CDK_RUNS} runs):`);
@@ -262,7 +347,7 @@ async function main(): Promise<void> {
   out(`  ${pad('  + every aws-cdk-lib module (what an eager import costs)', 60)}${padStart(ms(cdkAll.median), 9)}${padStart(ms(cdkAll.min), 9)}`);
   out();
 
-  out(`(b) live check against the local fake AWS endpoint (in-process: whoAmI + gather + checks; ${LIVE_RUNS} runs after a warm-up)`);
+  out(`(b) live check against the local fake AWS endpoint (in-process: gather + checks; ${LIVE_RUNS} runs after a warm-up)`);
   out(`    expected critical path: ${EXPECTED_CRITICAL_PATH.join(' → ')} (${EXPECTED_CRITICAL_PATH.length} round trips); DescribeLogGroups and DescribeAlarms run beside it`);
   const live: LiveRow[] = [];
   for (const latency of LATENCIES_MS) live.push(await liveCheck(latency, LIVE_RUNS));
@@ -281,15 +366,37 @@ async function main(): Promise<void> {
   }
   out();
 
-  out(`(c) doplab check as a user runs it (spawned CLI, --endpoint-url to the fake; ${CLI_LIVE_RUNS} runs)`);
+  out(`(c) doplab check <lab> as a user runs it vs the hand-written SDK v3 script bench/reference/<lab>.js, same fake endpoint`);
+  out(`    (spawned processes, alternating, median of ${CLI_LIVE_RUNS} after a warm-up; goal: doplab ≤ ${GOALS.ratio}× the script, peak memory ≤ ${GOALS.rssMb} MB)`);
   const cliLive: CliLiveRow[] = [];
-  for (const latency of CLI_LIVE_LATENCIES_MS) cliLive.push(await cliLiveCheck(latency, CLI_LIVE_RUNS));
-  out(`  ${pad('latency', 9)}${padStart('median', 9)}${padStart('min', 9)}  exit`);
-  for (const row of cliLive) out(`  ${pad(ms(row.latencyMs), 9)}${padStart(ms(row.wall.median), 9)}${padStart(ms(row.wall.min), 9)}  ${row.exitCodes.join(',')}`);
+  for (const lab of LABS) {
+    const why = notServable(lab);
+    if (why) {
+      out(`  ${lab.id}: not measured (${why})`);
+      continue;
+    }
+    for (const latency of CLI_LIVE_LATENCIES_MS) cliLive.push(await cliLiveCheck(lab.id, join(__dirname, 'reference', `${lab.id}.js`), lab.examples.solved, latency, CLI_LIVE_RUNS));
+  }
+  out(`  ${pad('lab', 27)}${pad('latency', 9)}${pad('', 10)}${padStart('wall', 8)}${padStart('CPU', 8)}${padStart('memory', 9)}  exit${padStart('wall ratio', 12)}${padStart('CPU ratio', 11)}  round trips`);
+  for (const row of cliLive) {
+    const ratio = row.doplab.wall.median / row.reference.wall.median;
+    const cpuRatio = row.doplab.cpu.median / row.reference.cpu.median;
+    for (const [name, s] of [['doplab', row.doplab], ['script', row.reference]] as const) {
+      const tail = name === 'doplab' ? `${padStart(`${ratio.toFixed(2)}×${ratio <= GOALS.ratio ? ' ✔' : ' ✘'}`, 12)}${padStart(`${cpuRatio.toFixed(2)}×`, 11)}  ${row.latencyMs > 0 ? `${row.rounds.length} (${row.calls} calls)` : '–'}` : '';
+      out(
+        `  ${pad(name === 'doplab' ? row.lab : '', 27)}${pad(name === 'doplab' ? ms(row.latencyMs) : '', 9)}${pad(name, 10)}${padStart(ms(s.wall.median), 8)}${padStart(ms(s.cpu.median), 8)}` +
+          `${padStart(`${Math.round(s.rssMb)} MB`, 9)}  ${s.exitCodes.join(',').padEnd(4)}${tail}`,
+      );
+    }
+  }
+  for (const row of cliLive.filter((r) => r.latencyMs > 0)) {
+    out(`  ${row.lab} at ${row.latencyMs} ms, doplab's rounds: ${row.rounds.map((r) => Object.entries(countOf(r)).map(([op, n]) => (n > 1 ? `${op} ×${n}` : op)).join(' + ')).join(' → ')}`);
+  }
   out();
   out(`bench took ${(Math.round((performance.now() - began) / 100) / 10).toFixed(1)} s`);
 
   const results = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, startup, sdkClientsRequire: sdk, cdkRequire: { index: cdkIndex, labStackModules: cdk, everyModule: cdkAll }, live, cliLive };
+  rmSync(USAGE_DIR, { recursive: true, force: true });
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -4,7 +4,7 @@ import { toErrorInfo } from './errors';
 import { FactUnavailable } from './facts';
 import { FACTS_FORMAT, type FactsFile } from './facts-file';
 import type { AwsSession, CallListener } from './aws/clients';
-import { readLabStack, whoAmI, type Identity } from './aws/lab-stack';
+import type { Identity } from './aws/lab-stack';
 
 /** Where the facts were gathered, for the result header. */
 export interface EvaluationMeta {
@@ -99,30 +99,36 @@ export function checkerActions(checker: Pick<Checker<OutputKeys, unknown>, 'acti
 }
 
 /**
- * Gathers a lab's facts from AWS: who we are, the lab's stack and outputs, then the checker's own
- * read-only calls. Stack problems (not deployed, outputs missing) are thrown; the checker's own
- * read failures are recorded in the facts.
+ * Gathers a lab's facts from AWS: the lab's stack and outputs, then the checker's own read-only calls
+ * (round trips: the checker's dependency depth + 1). Without `identity`, the account is the one in the
+ * stack's ARN (the account of the credentials that read it), so no STS call is spent on it. Stack
+ * problems (not deployed, outputs missing) are thrown; the checker's own read failures are recorded in
+ * the facts.
  */
 export async function gatherFacts<O extends OutputKeys, F>(
   checker: Checker<O, F>,
   session: AwsSession,
   options: { identity?: Identity; listener?: CallListener } = {},
 ): Promise<FactsFile<F>> {
-  const identity = options.identity ?? (await whoAmI(session));
-  const stack = await readLabStack(session, checker.labId, identity.region, options.listener);
+  // Loaded here, not at the top: `check --facts` evaluates without loading any SDK client.
+  const { readLabStack, sessionRegion, whoAmI }: typeof import('./aws/lab-stack') = require('./aws/lab-stack');
+  const region = options.identity?.region ?? (await sessionRegion(session));
+  const stack = await readLabStack(session, checker.labId, region, options.listener);
+  // An endpoint whose stack ARNs carry no account (some emulators) is asked who we are, as before.
+  const account = options.identity?.account ?? stack.account ?? (await whoAmI(session)).account;
   const outputs = pickOutputs(checker.outputs, stack.outputs, stack.name);
   const facts = await checker.gather({
     outputs,
-    account: identity.account,
-    region: identity.region,
+    account,
+    region,
     stackCreatedAt: stack.createdAt,
-    client: (ctor, region) => session.readOnlyClient(ctor, region ?? identity.region, options.listener),
+    client: (ctor, clientRegion) => session.readOnlyClient(ctor, clientRegion ?? region, options.listener),
   });
   return {
     format: FACTS_FORMAT,
     lab: checker.labId,
-    account: identity.account,
-    region: identity.region,
+    account,
+    region,
     gatheredAt: new Date().toISOString(),
     stack: { name: stack.name, status: stack.status, outputs: stack.outputs },
     facts,

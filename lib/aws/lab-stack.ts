@@ -1,5 +1,4 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { stackNameFor } from '../contract';
 import { DoplabError } from '../errors';
 import type { AwsSession, CallListener } from './clients';
@@ -12,24 +11,42 @@ export interface Identity {
   readonly region: string;
 }
 
-/** Resolves the account and region of a session; fails early with a clear error when either is missing. */
-export async function whoAmI(session: AwsSession): Promise<Identity> {
-  const sts = session.client(STSClient);
-  let region: string;
+/** The region a client of this session resolves (--region, AWS_REGION, the profile); a clear error when none is set. */
+async function resolveRegion(client: { config: { region: () => Promise<string> } }): Promise<string> {
   try {
-    region = await sts.config.region();
+    return await client.config.region();
   } catch {
     throw new DoplabError('NO_REGION', 'environment', 'No AWS region is set.', {
       hint: 'Pass --region, set AWS_REGION, or give the profile a region.',
     });
   }
+}
+
+/** Resolves the account and region of a session; fails early with a clear error when either is missing. */
+export async function whoAmI(session: AwsSession): Promise<Identity> {
+  const { STSClient, GetCallerIdentityCommand }: typeof import('@aws-sdk/client-sts') = require('@aws-sdk/client-sts');
+  const sts = session.client(STSClient);
+  const region = await resolveRegion(sts);
   const id = await sts.send(new GetCallerIdentityCommand({}));
   return { account: id.Account ?? 'unknown', arn: id.Arn ?? 'unknown', region };
+}
+
+/** The session's region without any AWS call (`check` learns the account from the lab stack's ARN instead). */
+export async function sessionRegion(session: AwsSession): Promise<string> {
+  return resolveRegion(session.readOnlyClient(CloudFormationClient));
+}
+
+/** The account in an ARN (`arn:aws:cloudformation:eu-west-1:111122223333:stack/...`), if it has one. */
+export function arnAccount(arn: string | undefined): string | undefined {
+  const account = arn?.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 /** A deployed lab stack as the checker sees it. */
 export interface LabStack {
   readonly name: string;
+  /** The account the stack lives in (from its StackId ARN): the account of the credentials that read it. */
+  readonly account?: string;
   readonly status: string;
   readonly createdAt?: string;
   readonly outputs: Readonly<Record<string, string>>;
@@ -67,5 +84,5 @@ export async function readLabStack(
   }
   const outputs: Record<string, string> = {};
   for (const o of stack.Outputs ?? []) if (o.OutputKey && o.OutputValue !== undefined) outputs[o.OutputKey] = o.OutputValue;
-  return { name, status, createdAt: stack.CreationTime?.toISOString(), outputs };
+  return { name, account: arnAccount(stack.StackId), status, createdAt: stack.CreationTime?.toISOString(), outputs };
 }

@@ -484,6 +484,7 @@ describe('readLabStack', () => {
     );
     expect(result).toEqual({
       name: 'DopLab-demo-lab',
+      account: '123456789012',
       status: 'CREATE_COMPLETE',
       createdAt: '2026-11-23T09:00:00.000Z',
       outputs: { LogGroupName: '/demo', TopicArn: 'arn:aws:sns:eu-west-1:123456789012:t' },

@@ -1,4 +1,7 @@
+import * as cfnSdk from '@aws-sdk/client-cloudformation';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import * as stsSdk from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
 import { AwsSession } from '../../lib/aws/clients';
@@ -6,6 +9,7 @@ import { defineChecker, type Check, type Verdict } from '../../lib/checker';
 import { allPassed, anyPending, checkerActions, evaluate, gatherFacts } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { need, type Fact } from '../../lib/facts';
+import { MockedSession } from '../support/mocked-session';
 
 interface Facts {
   readonly retention: Fact<number | null>;
@@ -263,6 +267,52 @@ describe('gatherFacts', () => {
       facts: { logGroupName: '/demo', topicArn: 'arn:aws:sns:eu-west-1:123456789012:demo' },
     });
     expect(cfn).toHaveReceivedCommandTimes(DescribeStacksCommand, 1);
+  });
+
+  describe('without an identity (doplab check)', () => {
+    const sts = mockClient(STSClient);
+    const stackOf = (StackId?: string) => ({
+      Stacks: [
+        {
+          ...(StackId ? { StackId } : {}),
+          StackName: 'DopLab-demo-lab',
+          StackStatus: 'CREATE_COMPLETE' as const,
+          CreationTime: new Date('2026-11-23T09:00:00.000Z'),
+          Outputs: [
+            { OutputKey: 'LogGroupName', OutputValue: '/demo' },
+            { OutputKey: 'TopicArn', OutputValue: 'arn:aws:sns:eu-west-1:123456789012:demo' },
+          ],
+        },
+      ],
+    });
+
+    const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+    const mocked = (region: string) => new MockedSession({ region, credentials }, [cfnSdk, stsSdk]);
+
+    beforeEach(() => sts.reset());
+    afterAll(() => sts.restore());
+
+    it("takes the account from the stack's ARN and the region from the session: one call, no STS", async () => {
+      cfn.on(DescribeStacksCommand).resolves(stackOf('arn:aws:cloudformation:eu-central-1:444455556666:stack/DopLab-demo-lab/5f3c8a20-c98e-11f0-9a1b-0a1b2c3d4e5f'));
+      sts.on(GetCallerIdentityCommand).resolves({ Account: '999999999999', Arn: 'arn:aws:iam::999999999999:user/other' });
+      const sent: string[] = [];
+      const session = mocked('eu-central-1');
+      const file = await gatherFacts(demoChecker, session, { listener: (action) => sent.push(action) });
+      session.destroy();
+      expect(file).toMatchObject({ account: '444455556666', region: 'eu-central-1', stack: { name: 'DopLab-demo-lab' } });
+      expect(sent).toEqual(['cloudformation:DescribeStacks']);
+      expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+    });
+
+    it('asks STS who we are only when the stack ARN carries no account (some emulators)', async () => {
+      cfn.on(DescribeStacksCommand).resolves(stackOf());
+      sts.on(GetCallerIdentityCommand).resolves({ Account: '444455556666', Arn: 'arn:aws:iam::444455556666:user/learner' });
+      const session = mocked('eu-west-1');
+      const file = await gatherFacts(demoChecker, session);
+      session.destroy();
+      expect(file.account).toBe('444455556666');
+      expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+    });
   });
 
   it('names the outputs a stack of another version of the lab lacks', async () => {

@@ -393,6 +393,13 @@ const HANDLERS: Readonly<Record<Exclude<RecordedRequest['service'], 'unknown'>, 
   },
 };
 
+/** Whether the fake answers an IAM action (`logs:DescribeMetricFilters`); the bench measures only labs it can serve. */
+export function fakeAnswers(action: string): boolean {
+  const [prefix, operation = ''] = action.split(':');
+  const service = (Object.keys(HANDLERS) as (keyof typeof HANDLERS)[]).find((s) => IAM_PREFIX[s] === prefix);
+  return service !== undefined && Object.hasOwn(HANDLERS[service], operation);
+}
+
 function stackId(stack: FakeStack, region: string, state: FakeAwsState): string {
   return `arn:aws:cloudformation:${region}:${state.identity.Account}:stack/${stack.StackName}/5f3c8a20-c98e-11f0-9a1b-0a1b2c3d4e5f`;
 }
