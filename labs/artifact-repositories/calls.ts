@@ -1,6 +1,6 @@
 // What each role of the artifact-repositories stack must be able to call (lib/policy/calls.ts), and what the solution sends.
-import type { CallEnv, LabRoleCalls } from '../../lib/policy/calls';
-import { DOMAIN_NAME, SCANNING_RECORD_PARAMETER } from './contract';
+import { functionLogCalls, lambdaAssumesRole, type CallEnv, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
+import { DOMAIN_NAME, LAB_ID, PULL_ACTIONS, REPOSITORY_NAME, SCANNING_RECORD_PARAMETER } from './contract';
 
 function codeartifactArn(env: CallEnv, resource: string): string {
   return `arn:${env.partition}:codeartifact:${env.region}:${env.account}:${resource}`;
@@ -26,14 +26,33 @@ export const roleCalls: LabRoleCalls = [
           { action: 'codeartifact:DisassociateExternalConnection', resource: arn },
         ]),
         { action: 'codeartifact:DeleteRepository', resource: learners },
+        ...functionLogCalls(env, LAB_ID, 'cleanup'),
       ];
     },
   },
   {
     role: 'CiRole',
     purpose: 'CI builds that pull doplab/orders-api (the pulls themselves are granted by the repository policy)',
-    calls: () => [{ action: 'ecr:GetAuthorizationToken', resource: '*' }],
+    calls: (env) => [
+      { action: 'ecr:GetAuthorizationToken', resource: '*' },
+      // Granted by the repository policy alone (the role's own policy has no ECR pull): the starting policy's account-wide
+      // statement, and the learner's CI-only statement after the fix.
+      ...PULL_ACTIONS.map((action) => ({ action, resource: `arn:${env.partition}:ecr:${env.region}:${env.account}:repository/${REPOSITORY_NAME}` })),
+    ],
   },
+];
+
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [
+  // The CI role's trust lets CodeBuild assume it for the account's projects only (aws:SourceAccount; CodeBuild also
+  // sends aws:SourceArn, its project: "Cross-service confused deputy prevention", CodeBuild User Guide).
+  {
+    principal: 'codebuild.amazonaws.com',
+    purpose: 'a CodeBuild project of the account runs its builds with the CI role',
+    action: 'sts:AssumeRole',
+    resource: '@{CiRole.Arn}',
+    context: { 'aws:SourceAccount': env.account, 'aws:SourceArn': `arn:${env.partition}:codebuild:${env.region}:${env.account}:project/orders-api-build` },
+  },
+  lambdaAssumesRole(env, 'Cleanup/Handler/Role'),
 ];
 
 /** What the reference solution sends, with the learner's credentials. */

@@ -80,7 +80,7 @@ export const CFN_ACTIONS: Readonly<Record<string, TypeActions>> = {
   'AWS::SSM::Parameter': { actions: ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:GetParameters', 'ssm:DeleteParameter'] },
   'AWS::SSM::Document': { actions: ['ssm:CreateDocument', 'ssm:AddTagsToResource', 'ssm:DescribeDocument', 'ssm:DeleteDocument'] },
   'AWS::CloudTrail::Trail': { actions: ['cloudtrail:CreateTrail', 'cloudtrail:AddTags', 'cloudtrail:StartLogging', 'cloudtrail:DescribeTrails', 'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail'] },
-  'AWS::ECR::Repository': { actions: ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:PutLifecyclePolicy', 'ecr:DescribeRepositories', 'ecr:DeleteRepository'] },
+  'AWS::ECR::Repository': { actions: ['ecr:CreateRepository', 'ecr:TagResource', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy', 'ecr:DescribeRepositories', 'ecr:DeleteRepository'] },
   'AWS::CodeBuild::Project': { actions: ['codebuild:CreateProject', 'codebuild:UpdateProject', 'codebuild:BatchGetProjects', 'codebuild:DeleteProject'] },
   'AWS::CodePipeline::Pipeline': { actions: ['codepipeline:CreatePipeline', 'codepipeline:TagResource', 'codepipeline:GetPipeline', 'codepipeline:DeletePipeline'] },
   'AWS::CodeArtifact::Domain': { actions: ['codeartifact:CreateDomain', 'codeartifact:TagResource', 'codeartifact:DescribeDomain', 'codeartifact:DeleteDomain'] },

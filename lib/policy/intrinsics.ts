@@ -23,7 +23,7 @@ interface TypeRow {
   readonly ref?: 'name' | 'arn' | 'url';
   /** The ARN, from the name (`${name}`), `${partition}`, `${region}`, `${account}`. */
   readonly arn?: string;
-  /** Other attributes, same placeholders; `${id}` is a fixed hex id. */
+  /** Other attributes, same placeholders; `${id}` is a fixed hex id; `${prop:<Property>}` is the resource's resolved property. */
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
@@ -71,6 +71,14 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeRow>> = {
   'AWS::CodeBuild::Project': { nameProperty: 'Name', maxLength: 150, arn: 'arn:${partition}:codebuild:${region}:${account}:project/${name}' },
   'AWS::CodePipeline::Pipeline': { nameProperty: 'Name', maxLength: 100, arn: 'arn:${partition}:codepipeline:${region}:${account}:${name}' },
   'AWS::CodeArtifact::Domain': { nameProperty: 'DomainName', maxLength: 50, lower: true, ref: 'arn', arn: 'arn:${partition}:codeartifact:${region}:${account}:domain/${name}', attributes: { Name: '${name}' } },
+  // Ref returns the ARN (aws-cdk-lib: repositoryRef.repositoryArn = ref); attributes Arn, DomainName, DomainOwner, Name.
+  'AWS::CodeArtifact::Repository': {
+    nameProperty: 'RepositoryName',
+    maxLength: 100,
+    ref: 'arn',
+    arn: 'arn:${partition}:codeartifact:${region}:${account}:repository/${prop:DomainName}/${name}',
+    attributes: { Name: '${name}', DomainName: '${prop:DomainName}', DomainOwner: '${account}' },
+  },
   'AWS::Config::ConfigRule': { nameProperty: 'ConfigRuleName', maxLength: 128, arn: 'arn:${partition}:config:${region}:${account}:config-rule/config-rule-${id6}', attributes: { ConfigRuleId: 'config-rule-${id6}' } },
   'AWS::Config::ConfigurationRecorder': { nameProperty: 'Name', maxLength: 256 },
   'AWS::Config::DeliveryChannel': { nameProperty: 'Name', maxLength: 256 },
@@ -214,6 +222,7 @@ export class TemplateResolver {
         .replace(/\$\{region\}/g, this.env.region)
         .replace(/\$\{account\}/g, this.env.account)
         .replace(/\$\{name\}/g, name)
+        .replace(/\$\{prop:(\w+)\}/g, (_, property: string) => String(this.resolve(resource.Properties?.[property])))
         .replace(/\$\{id\}/g, hexId(logicalId, 16))
         .replace(/\$\{id6\}/g, hexId(logicalId, 6))
         .replace(/\$\{ID\}/g, hexId(logicalId, 17).toUpperCase())

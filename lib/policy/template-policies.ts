@@ -140,6 +140,22 @@ export function templatePolicies(
         resourcePolicies.push({ logicalId, type: resource.Type, resources: targets, policy: document });
         break;
       }
+      case 'AWS::ECR::Repository':
+      case 'AWS::CodeArtifact::Domain':
+      case 'AWS::CodeArtifact::Repository': {
+        // A policy embedded in the resource (RepositoryPolicyText, PermissionsPolicyDocument): its statements name no
+        // Resource, AWS applies them to the resource itself; validation and simulation get that Resource made explicit.
+        const p = resolved();
+        const document = (resource.Type === 'AWS::ECR::Repository' ? p.RepositoryPolicyText : p.PermissionsPolicyDocument) as PolicyDocument | undefined;
+        if (!document) break;
+        const where = resource.Type === 'AWS::ECR::Repository' ? 'RepositoryPolicyText' : 'PermissionsPolicyDocument';
+        const arn = resolver.attribute(logicalId, 'Arn');
+        const policy: PolicyDocument = { ...document, Statement: statementsOf(document).map((s) => (s.Resource === undefined && s.NotResource === undefined ? { ...s, Resource: arn } : s)) };
+        // Validated with that Resource too: an action that cannot apply to the resource is a finding.
+        policies.push({ logicalId, type: resource.Type, where, kind: 'resource', document: policy });
+        resourcePolicies.push({ logicalId, type: resource.Type, resources: [arn], policy });
+        break;
+      }
       case 'AWS::Lambda::Permission': {
         const p = resolved();
         const fn = String(p.FunctionName);

@@ -1,4 +1,14 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { roleCalls } from '../../labs/artifact-repositories/calls';
+import { PULL_ACTIONS, PUSH_ACTIONS } from '../../labs/artifact-repositories/contract';
+import { lab } from '../../labs/artifact-repositories/lab';
+import { repositoryPolicy } from '../../labs/artifact-repositories/solution';
+import { proveRoleCalls } from '../../lib/policy/proof';
+import type { Template } from '../../lib/policy/intrinsics';
+import { templatePolicies } from '../../lib/policy/template-policies';
+import { describeFinding, validatePolicies } from '../../lib/policy/validate';
+import { managedPolicy } from '../support/managed-policies';
+import { labTargets } from '../support/policy-targets';
 import { evaluateLifecycle, tagPatternMatches, type SampleImage } from '../../labs/artifact-repositories/lifecycle-policy';
 import { evaluateResourcePolicy, wildcardMatches, type Caller, type PolicyDecision } from '../../labs/artifact-repositories/repository-policy';
 
@@ -245,5 +255,39 @@ describe('resource policy evaluator', () => {
     ['arn:aws:ecr:*:*:repository/doplab/*', REPOSITORY, true],
   ])('wildcard %s on %s: %s', (pattern, value, expected) => {
     expect(wildcardMatches(pattern, value, true)).toBe(expected);
+  });
+});
+
+// The shared proofs (test/policy/) simulate the starting template; here the same template with the repository policy the
+// solution sets: the CI role still pulls through it, the flaw (every principal of the account pulls and pushes) is gone.
+describe('the repository policy, started and solved, simulated with @cloud-copilot/iam-simulate', () => {
+  const cleanupPulls = (deniedBecause?: string) => ({
+    role: 'Cleanup/Handler/Role',
+    purpose: 'another role of the account',
+    calls: (env: { partition: string; region: string; account: string }) =>
+      [...PULL_ACTIONS, ...PUSH_ACTIONS].map((action) => ({ action, resource: `arn:${env.partition}:ecr:${env.region}:${env.account}:repository/doplab/orders-api`, ...(deniedBecause ? { deniedBecause } : {}) })),
+  });
+
+  it('lets every role of the account pull and push at the start, and only the CI role pull once solved', async () => {
+    const [target] = await labTargets([lab]);
+    const ciRole = roleCalls.find((r) => r.role === 'CiRole')!;
+    const started = await proveRoleCalls(target.title, target.policies, [ciRole, cleanupPulls()], target.env);
+    // The starting flaw: the cleanup role, which no statement names, pulls and pushes.
+    expect(started.filter((f) => !f.includes('declares no calls'))).toEqual([]);
+
+    const ciRoleArn = target.policies.roles.find((r) => r.path === 'CiRole')!.arn;
+    const [repositoryId] = Object.entries(target.template.Resources).find(([, r]) => r.Type === 'AWS::ECR::Repository')!;
+    const repository = target.template.Resources[repositoryId];
+    const solvedTemplate: Template = {
+      ...target.template,
+      Resources: { ...target.template.Resources, [repositoryId]: { ...repository, Properties: { ...repository.Properties, RepositoryPolicyText: JSON.parse(repositoryPolicy(ciRoleArn)) as unknown } } },
+    };
+    const solved = templatePolicies(solvedTemplate, target.env, { managedPolicy });
+    expect((await validatePolicies(target.title, solved.policies)).map(describeFinding)).toEqual([]);
+    const failures = await proveRoleCalls(target.title, solved, [ciRole, cleanupPulls('the solved policy names only the CI role')], target.env);
+    expect(failures.filter((f) => !f.includes('declares no calls'))).toEqual([]);
+    // Control: the CI role may not push through the solved policy.
+    const ciPush = { role: 'CiRole', purpose: 'CI push', calls: (env: { partition: string; region: string; account: string }) => [{ action: 'ecr:PutImage', resource: `arn:${env.partition}:ecr:${env.region}:${env.account}:repository/doplab/orders-api` }] };
+    expect(await proveRoleCalls(target.title, solved, [ciPush], target.env)).toEqual(expect.arrayContaining([expect.stringContaining('ecr:PutImage on arn:aws:ecr:eu-west-1:111122223333:repository/doplab/orders-api is ImplicitlyDenied')]));
   });
 });
