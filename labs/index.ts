@@ -3,6 +3,7 @@ import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab'
 import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
 import { lab as lambdaCanary } from './lambda-canary/lab';
+import { lab as securityMonitoring } from './security-monitoring/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
 /** Every lab, listed by hand (nothing scans folders at run time), in catalogue order. */
@@ -13,4 +14,5 @@ export const LABS: readonly Lab<any, any>[] = [
   stacksetsMultiRegion,
   configRemediation,
   lambdaCanary,
+  securityMonitoring,
 ];

@@ -23,6 +23,7 @@ export const LAB_SERVICES = [
   'codedeploy',
   's3',
   'config',
+  'cloudtrail',
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */
