@@ -130,6 +130,17 @@ describe('security-monitoring checker', () => {
       expect(loadFactsFile(lab.examples.solved, checker.labId, checker.factsSchema).facts).toEqual(buildSolved());
     });
 
+    it('scores the partial state: trail fixed and three controls done, the rest failing and alarms-receive-data skipped', () => {
+      const facts = solved();
+      const done = ['root-usage', 'unauthorized-api-calls', 'console-signin-without-mfa'];
+      facts.metricFilters.value = facts.metricFilters.value.filter((f: { filterName: string }) => done.includes(f.filterName));
+      facts.filterTests = facts.filterTests.filter((t: { filterName: string }) => done.includes(t.filterName));
+      facts.alarms.value.MetricAlarms = facts.alarms.value.MetricAlarms.slice(0, 3);
+      const result = run(facts);
+      expect(result.checks.map((c) => c.status)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'FAIL', 'FAIL', 'FAIL', 'SKIPPED']);
+      expect(result.score).toBe(60);
+    });
+
     it('fails trail-integrity on each missing property, naming it', () => {
       const cases: [Record<string, unknown>, boolean | null, string][] = [
         [{ LogFileValidationEnabled: false }, true, 'log file validation is off'],
@@ -283,6 +294,17 @@ describe('security-monitoring checker', () => {
   });
 
   describe('gather', () => {
+    const DEPLOYED = {
+      Stacks: [
+        {
+          StackName: STACK_NAME,
+          StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK_NAME}/5b8e2f10-c94a-11f0-8d2e-0a1b2c3d4e5f`,
+          CreationTime: new Date('2026-11-27T10:01:12.447Z'),
+          StackStatus: 'CREATE_COMPLETE' as const,
+          Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+        },
+      ],
+    };
     let trails: AwsClientStub<CloudTrailClient>;
     let kms: AwsClientStub<KMSClient>;
     let logs: AwsClientStub<CloudWatchLogsClient>;
@@ -295,17 +317,7 @@ describe('security-monitoring checker', () => {
       logs = mockClient(CloudWatchLogsClient);
       cloudwatch = mockClient(CloudWatchClient);
       cloudformation = mockClient(CloudFormationClient);
-      cloudformation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves({
-        Stacks: [
-          {
-            StackName: STACK_NAME,
-            StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK_NAME}/5b8e2f10-c94a-11f0-8d2e-0a1b2c3d4e5f`,
-            CreationTime: new Date('2026-11-27T10:01:12.447Z'),
-            StackStatus: 'CREATE_COMPLETE',
-            Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-          },
-        ],
-      });
+      cloudformation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves(DEPLOYED);
     });
 
     afterEach(() => {
@@ -360,6 +372,40 @@ describe('security-monitoring checker', () => {
       expect(facts.alarms.ok && facts.alarms.value.MetricAlarms.map((a) => a.AlarmName)).not.toContain('unrelated-cpu');
       expect(JSON.parse(JSON.stringify(facts))).toEqual(facts);
       expect(run(facts).score).toBe(100);
+    });
+
+    it('needs three sequential round trips: the stack, then the trail, status, filters and alarms together, then the key and the tests', async () => {
+      let finished = 0;
+      const rounds: Record<string, number> = {};
+      const slow =
+        <I, T>(name: string, answer: (input: I) => T) =>
+        async (input: I) => {
+          const round = finished + 1;
+          rounds[name] = Math.max(rounds[name] ?? 0, round);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          finished = Math.max(finished, round);
+          return answer(input);
+        };
+      cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => DEPLOYED));
+      const trailAnswer = { Trail: trail({ LogFileValidationEnabled: true, KmsKeyId: KEY_ARN }) };
+      trails.on(GetTrailCommand).callsFake(slow('GetTrail', () => trailAnswer));
+      trails.on(GetTrailStatusCommand).callsFake(slow('GetTrailStatus', () => ({ IsLogging: true })));
+      kms.on(DescribeKeyCommand).callsFake(slow('DescribeKey', () => ({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } })));
+      kms.on(GetKeyPolicyCommand).callsFake(slow('GetKeyPolicy', () => ({ Policy: solutionKeyPolicy('aws', ACCOUNT, TRAIL_ARN) })));
+      logs.on(DescribeMetricFiltersCommand).callsFake(slow('DescribeMetricFilters', () => ({ metricFilters: [filter('root-usage', SOLUTION_FILTERS['root-usage'].pattern, 'RootAccountUsage')] })));
+      logs.on(TestMetricFilterCommand).callsFake(slow('TestMetricFilter', () => ({ matches: [] })));
+      cloudwatch.on(DescribeAlarmsCommand).callsFake(slow('DescribeAlarms', () => ({ MetricAlarms: [], CompositeAlarms: [] })));
+      await gather();
+      expect(rounds).toEqual({
+        DescribeStacks: 1,
+        GetTrail: 2,
+        GetTrailStatus: 2,
+        DescribeMetricFilters: 2,
+        DescribeAlarms: 2,
+        DescribeKey: 3,
+        GetKeyPolicy: 3,
+        TestMetricFilter: 3,
+      });
     });
 
     it('reads no key when the trail has none, and records a deleted trail as null', async () => {
