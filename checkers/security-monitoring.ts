@@ -345,7 +345,7 @@ function cisCheck(control: Control): Check<Facts> {
     `${control.negatives.length} lookalikes, publishing 0 when nothing matches, and an alarm on its metric that fires on one event and notifies the security topic`;
   return {
     id: `cis-${control.id}`,
-    title: `${control.title} raise an alarm to the security team (Security Hub ${control.securityHub})`,
+    title: `The security team is alarmed on ${control.title.toLowerCase()} (Security Hub ${control.securityHub})`,
     points: 10,
     taskStatement: '6.3',
     hint:
