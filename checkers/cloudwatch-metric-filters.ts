@@ -1,7 +1,6 @@
 // Checker of the cloudwatch-metric-filters lab: SDK only (never aws-cdk-lib), read-only calls.
 import {
   CloudWatchClient,
-  DescribeAlarmsCommand,
   type CompositeAlarm,
   type Dimension,
   type MetricAlarm,
@@ -10,17 +9,29 @@ import {
 import {
   CloudWatchLogsClient,
   DescribeLogGroupsCommand,
-  DescribeMetricFiltersCommand,
-  TestMetricFilterCommand,
   type LogGroup,
   type MetricFilter,
   type MetricFilterMatchRecord,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { z } from 'zod';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
-import { awsErrorName } from '../lib/aws/errors';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { allPages, byName, isoDates, type WithIsoDates } from '../lib/sdk-facts';
+import {
+  actionLists,
+  allAlarmsSchema,
+  compareRanks,
+  filterTestSchema,
+  metricFilterSchema,
+  matchedLines,
+  notification,
+  readAllAlarms,
+  readMetricFilters,
+  settled,
+  testFilter,
+  type FilterTest,
+  type Notification,
+} from '../lib/metric-filter-facts';
+import { allPages, byName, type WithIsoDates } from '../lib/sdk-facts';
 import {
   ALARM_RULES,
   LAB_ID,
@@ -36,18 +47,12 @@ import {
 // Facts
 // ---------------------------------------------------------------------------------------------
 
+export type { FilterTest } from '../lib/metric-filter-facts';
+
 /** A log line sent to TestMetricFilter, with the level it was written at. */
 export interface SampleEvent {
   readonly level: LogLevel;
   readonly line: string;
-}
-
-/** One metric filter's TestMetricFilter run on every sample line. */
-export interface FilterTest {
-  readonly filterName: string;
-  readonly filterPattern: string;
-  /** The TestMetricFilter response: which sample lines the pattern matched. */
-  readonly result: Fact<{ readonly matches: MetricFilterMatchRecord[] }>;
 }
 
 /** The lab's alarms as DescribeAlarms returns them, kept only when they concern the lab. */
@@ -80,102 +85,17 @@ export interface CloudWatchMetricFiltersFacts {
 /** TestMetricFilter calls per gather at most; a learner rarely makes more than two or three filters. */
 export const MAX_FILTERS_TESTED = 10;
 
-// Loose objects: fields the checks read are validated, everything else the SDK returned passes through.
-const metricTransformationSchema = z.looseObject({
-  metricName: z.string().optional(),
-  metricNamespace: z.string().optional(),
-  metricValue: z.string().optional(),
-  defaultValue: z.number().optional(),
-  dimensions: z.record(z.string(), z.string()).optional(),
-  unit: z.string().optional(),
-});
-
-const metricFilterSchema = z.looseObject({
-  filterName: z.string().optional(),
-  filterPattern: z.string().optional(),
-  logGroupName: z.string().optional(),
-  creationTime: z.number().optional(),
-  metricTransformations: z.array(metricTransformationSchema).optional(),
-});
-
-const matchRecordSchema = z.looseObject({
-  eventNumber: z.number().optional(),
-  eventMessage: z.string().optional(),
-  extractedValues: z.record(z.string(), z.string()).optional(),
-});
-
-const dimensionSchema = z.looseObject({ Name: z.string().optional(), Value: z.string().optional() });
-
-const metricDataQuerySchema = z.looseObject({
-  Id: z.string().optional(),
-  Expression: z.string().optional(),
-  ReturnData: z.boolean().optional(),
-  Period: z.number().optional(),
-  MetricStat: z
-    .looseObject({
-      Metric: z
-        .looseObject({
-          Namespace: z.string().optional(),
-          MetricName: z.string().optional(),
-          Dimensions: z.array(dimensionSchema).optional(),
-        })
-        .optional(),
-      Period: z.number().optional(),
-      Stat: z.string().optional(),
-      Unit: z.string().optional(),
-    })
-    .optional(),
-});
-
-const actionsFields = {
-  AlarmName: z.string().optional(),
-  AlarmArn: z.string().optional(),
-  ActionsEnabled: z.boolean().optional(),
-  AlarmActions: z.array(z.string()).optional(),
-  OKActions: z.array(z.string()).optional(),
-  InsufficientDataActions: z.array(z.string()).optional(),
-  StateValue: z.string().optional(),
-  StateReason: z.string().optional(),
-  StateUpdatedTimestamp: z.string().optional(),
-};
-
-const metricAlarmSchema = z.looseObject({
-  ...actionsFields,
-  Namespace: z.string().optional(),
-  MetricName: z.string().optional(),
-  Statistic: z.string().optional(),
-  ExtendedStatistic: z.string().optional(),
-  Dimensions: z.array(dimensionSchema).optional(),
-  Period: z.number().optional(),
-  Unit: z.string().optional(),
-  EvaluationPeriods: z.number().optional(),
-  DatapointsToAlarm: z.number().optional(),
-  Threshold: z.number().optional(),
-  ComparisonOperator: z.string().optional(),
-  TreatMissingData: z.string().optional(),
-  Metrics: z.array(metricDataQuerySchema).optional(),
-  ThresholdMetricId: z.string().optional(),
-});
-
-const compositeAlarmSchema = z.looseObject({ ...actionsFields, AlarmRule: z.string().optional() });
-
 const schema = z.object({
   region: z.string().min(1),
   logGroupName: z.string().min(1),
   alertTopicArn: z.string().startsWith('arn:'),
   samples: z.array(z.object({ level: z.enum(['INFO', 'WARN', 'ERROR']), line: z.string().min(1) })).min(1),
   metricFilters: factSchema(z.array(metricFilterSchema)),
-  filterTests: z.array(
-    z.object({
-      filterName: z.string(),
-      filterPattern: z.string(),
-      result: factSchema(z.looseObject({ matches: z.array(matchRecordSchema) })),
-    }),
-  ),
+  filterTests: z.array(filterTestSchema),
   logGroup: factSchema(
     z.looseObject({ logGroupName: z.string().optional(), retentionInDays: z.number().optional(), arn: z.string().optional() }).nullable(),
   ),
-  alarms: factSchema(z.object({ MetricAlarms: z.array(metricAlarmSchema), CompositeAlarms: z.array(compositeAlarmSchema) })),
+  alarms: factSchema(allAlarmsSchema),
 });
 
 // The schema checks what the checks rely on and passes the rest through, while the facts type keeps the
@@ -190,24 +110,12 @@ function onErrorMetric(metric: { Namespace?: string; MetricName?: string } | und
   return metric?.Namespace === METRIC_NAMESPACE && metric?.MetricName === METRIC_NAME;
 }
 
-function actionLists(alarm: { AlarmActions?: string[]; OKActions?: string[]; InsufficientDataActions?: string[] }): string[] {
-  return [...(alarm.AlarmActions ?? []), ...(alarm.OKActions ?? []), ...(alarm.InsufficientDataActions ?? [])];
-}
-
 function publishesErrorMetric(filter: MetricFilter): boolean {
   return (filter.metricTransformations ?? []).some((t) => t.metricNamespace === METRIC_NAMESPACE && t.metricName === METRIC_NAME);
 }
 
 async function readLabAlarms(cloudwatch: CloudWatchClient, topicArn: string): Promise<LabAlarms> {
-  // Without AlarmTypes, DescribeAlarms returns metric alarms only.
-  const pages = await allPages(async (token) => {
-    const page = await cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100, NextToken: token }),
-    );
-    return { items: [page], next: page.NextToken };
-  });
-  const metricAlarms = pages.flatMap((p) => p.MetricAlarms ?? []);
-  const compositeAlarms = pages.flatMap((p) => p.CompositeAlarms ?? []);
+  const { MetricAlarms: metricAlarms, CompositeAlarms: compositeAlarms } = await readAllAlarms(cloudwatch);
   const mine = metricAlarms.filter(
     (a) => onErrorMetric(a) || (a.Metrics ?? []).some((q) => onErrorMetric(q.MetricStat?.Metric)) || actionLists(a).includes(topicArn),
   );
@@ -215,25 +123,15 @@ async function readLabAlarms(cloudwatch: CloudWatchClient, topicArn: string): Pr
   const composites = compositeAlarms.filter(
     (c) => actionLists(c).includes(topicArn) || names.some((n) => (c.AlarmRule ?? '').includes(n)),
   );
-  return { MetricAlarms: mine.map(isoDates), CompositeAlarms: composites.map(isoDates) };
+  return { MetricAlarms: mine, CompositeAlarms: composites };
 }
 
 async function testFilters(logs: CloudWatchLogsClient, filters: MetricFilter[], samples: readonly SampleEvent[]): Promise<FilterTest[]> {
   const ordered = [...filters].sort(
     (a, b) => Number(publishesErrorMetric(b)) - Number(publishesErrorMetric(a)) || byName(a.filterName, b.filterName),
   );
-  return Promise.all(
-    ordered.slice(0, MAX_FILTERS_TESTED).map(async (filter) => {
-      const filterPattern = filter.filterPattern ?? '';
-      const result = await readFact(async () => {
-        const response = await logs.send(
-          new TestMetricFilterCommand({ filterPattern, logEventMessages: samples.map((s) => s.line) }),
-        );
-        return { matches: response.matches ?? [] };
-      });
-      return { filterName: filter.filterName ?? '', filterPattern, result };
-    }),
-  );
+  const lines = samples.map((s) => s.line);
+  return Promise.all(ordered.slice(0, MAX_FILTERS_TESTED).map((filter) => testFilter(logs, filter, lines)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,12 +174,7 @@ interface FilterJudgement {
 
 function matchedSamples(facts: Facts, matches: readonly MetricFilterMatchRecord[]): Set<number> {
   // Matched by the raw message: every sample line is distinct, and eventNumber's base is not documented.
-  const matched = new Set<number>();
-  for (const match of matches) {
-    const index = facts.samples.findIndex((s) => s.line === match.eventMessage);
-    if (index >= 0) matched.add(index);
-  }
-  return matched;
+  return matchedLines(facts.samples.map((s) => s.line), matches);
 }
 
 function transformationOf(filter: MetricFilter) {
@@ -333,10 +226,6 @@ function bestFilter(facts: Facts): { best?: FilterJudgement; total: number; test
   return { best, total: filters.length, tested: facts.filterTests.length };
 }
 
-function compareRanks(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
-}
 
 function levelSummary(facts: Facts, matched: ReadonlySet<number>): string {
   return LEVELS.map((level) => {
@@ -470,10 +359,6 @@ function alarmProblems(alarm: Alarm, watched: WatchedMetric, filterUnit: string 
   return problems;
 }
 
-function settled(alarm: Alarm): boolean {
-  return alarm.StateValue === 'OK' || alarm.StateValue === 'ALARM';
-}
-
 /** The unit the learner's filter publishes the error metric with (None when unset), if a filter does. */
 function publishedUnit(facts: Facts): string | undefined {
   if (!facts.metricFilters.ok) return undefined;
@@ -498,7 +383,7 @@ function bestAlarm(facts: Facts): { best?: AlarmJudgement; others: readonly Alar
   const judged: AlarmJudgement[] = [];
   for (const alarm of alarms.MetricAlarms) {
     const watched = watchedMetric(alarm);
-    if (watched) judged.push({ alarm, watched, problems: alarmProblems(alarm, watched, unit), notifies: notification(facts, alarm, alarms.CompositeAlarms) });
+    if (watched) judged.push({ alarm, watched, problems: alarmProblems(alarm, watched, unit), notifies: labNotification(facts, alarm, alarms.CompositeAlarms) });
   }
   const rank = (j: AlarmJudgement): number[] => [-j.problems.length, Number(j.notifies.ok), Number(settled(j.alarm))];
   judged.sort((a, b) => compareRanks(rank(b), rank(a)) || byName(a.alarm.AlarmName, b.alarm.AlarmName));
@@ -506,44 +391,8 @@ function bestAlarm(facts: Facts): { best?: AlarmJudgement; others: readonly Alar
   return { best: judged[0], others, count: judged.length };
 }
 
-type Notification = { ok: true; via: string } | { ok: false; observed: string; hint?: string };
-
-/** True when a composite rule is ALARM(x) or an OR of ALARM(...) terms, one of them this alarm. */
-function compositeFiresWith(rule: string, alarm: Alarm): boolean {
-  const terms = rule
-    .trim()
-    .replace(/^\((.*)\)$/s, '$1')
-    .split(/\s+OR\s+/i)
-    .map((t) => t.trim().replace(/^\((.*)\)$/s, '$1').trim());
-  const named = terms.map((t) => /^ALARM\(\s*"?([^")]+?)"?\s*\)$/i.exec(t)?.[1]);
-  if (named.some((n) => n === undefined)) return false;
-  return named.some((n) => n === alarm.AlarmName || n === alarm.AlarmArn);
-}
-
-function notification(facts: Facts, alarm: Alarm, composites: readonly WithIsoDates<CompositeAlarm>[]): Notification {
-  const topic = facts.alertTopicArn;
-  const onAlarm = alarm.AlarmActions ?? [];
-  if (onAlarm.includes(topic) && alarm.ActionsEnabled !== false) return { ok: true, via: `its AlarmActions include ${topic}` };
-  const composite = composites.find(
-    (c) => (c.AlarmActions ?? []).includes(topic) && c.ActionsEnabled !== false && compositeFiresWith(c.AlarmRule ?? '', alarm),
-  );
-  if (composite) return { ok: true, via: `composite alarm "${composite.AlarmName}" (${composite.AlarmRule}) notifies ${topic}` };
-  if (onAlarm.includes(topic)) {
-    return { ok: false, observed: 'its AlarmActions include the lab topic, but its actions are disabled', hint: 'An alarm with actions disabled changes state silently; enable its actions.' };
-  }
-  const elsewhere = [
-    (alarm.OKActions ?? []).includes(topic) ? 'OK' : undefined,
-    (alarm.InsufficientDataActions ?? []).includes(topic) ? 'INSUFFICIENT_DATA' : undefined,
-  ].filter(Boolean);
-  if (elsewhere.length > 0) {
-    return {
-      ok: false,
-      observed: `it notifies the lab topic on ${elsewhere.join(' and ')} only`,
-      hint: 'Notifications are configured per state; the on-call person needs one when the alarm goes into ALARM.',
-    };
-  }
-  if (onAlarm.length > 0) return { ok: false, observed: `its AlarmActions are ${onAlarm.join(', ')}` };
-  return { ok: false, observed: 'it has no AlarmActions' };
+function labNotification(facts: Facts, alarm: Alarm, composites: readonly WithIsoDates<CompositeAlarm>[]): Notification {
+  return notification(facts.alertTopicArn, alarm, composites);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -803,18 +652,8 @@ export const checker = defineChecker({
     const alertTopicArn = outputs.alertTopicArn;
     const samples = SAMPLE_EVENTS.map(({ level, line }) => ({ level, line }));
 
-    const metricFiltersRead = readFact(async () => {
-      try {
-        return await allPages(async (token) => {
-          const page = await logs.send(new DescribeMetricFiltersCommand({ logGroupName, limit: 50, nextToken: token }));
-          return { items: page.metricFilters, next: page.nextToken };
-        });
-      } catch (error) {
-        // The log group was deleted: it has no filters. retention-set and the filter checks say it is gone.
-        if (awsErrorName(error) === 'ResourceNotFoundException') return [];
-        throw error;
-      }
-    });
+    // A deleted log group has no filters; retention-set and the filter checks say it is gone.
+    const metricFiltersRead = readFact(() => readMetricFilters(logs, logGroupName));
     // Each filter's test starts as soon as the filters are known, without waiting for the other reads.
     const filterTestsRead = metricFiltersRead.then((filters) => (filters.ok ? testFilters(logs, filters.value, samples) : []));
     const logGroupRead = readFact(async () => {

@@ -7,6 +7,7 @@ import { lab as lambdaCanary } from './lambda-canary/lab';
 import { lab as permissionBoundaries } from './permission-boundaries/lab';
 import { lab as eventbridgeIncidents } from './eventbridge-incidents/lab';
 import { lab as pipelineTestStage } from './pipeline-test-stage/lab';
+import { lab as securityMonitoring } from './security-monitoring/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
 /** Every lab, listed by hand (nothing scans folders at run time), in catalogue order. */
@@ -21,4 +22,5 @@ export const LABS: readonly Lab<any, any>[] = [
   eventbridgeIncidents,
   artifactRepositories,
   pipelineTestStage,
+  securityMonitoring,
 ];

@@ -25,7 +25,8 @@ export type CostRule =
   | 'retain'
   | 'image-digest'
   | 'codebuild-compute'
-  | 'codebuild-fleet';
+  | 'codebuild-fleet'
+  | 'cloudtrail-scope';
 
 /** One way a template breaks the cost gate. */
 export interface CostViolation {
@@ -113,6 +114,7 @@ export const ALLOWED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'AWS::Backup::BackupSelection',
   'AWS::KMS::Key',
   'AWS::KMS::Alias',
+  'AWS::CloudTrail::Trail',
 ]);
 
 /** Most Fargate CPU units a task may ask for (512 = 0.5 vCPU). */
@@ -174,6 +176,9 @@ export function costGate(template: CfnTemplate): CostViolation[] {
       case 'AWS::CodeBuild::Fleet':
         add('codebuild-fleet', `${id} is a CodeBuild reserved-capacity fleet (billed while it runs, builds or not); labs use on-demand compute.`);
         continue;
+      case 'AWS::CloudTrail::Trail':
+        checkTrailScope(id, props, add);
+        break;
       case 'AWS::Lambda::Function': {
         const imageUri = field(props.Code, 'ImageUri');
         if (imageUri !== undefined) checkDigest(id, imageUri, add);
@@ -192,6 +197,16 @@ export function costGate(template: CfnTemplate): CostViolation[] {
 }
 
 type Add = (rule: CostRule, message: string) => void;
+
+/** A lab trail records management events only: data events and Insights are billed per event and can run to dollars an hour. */
+function checkTrailScope(id: string, props: Readonly<Record<string, unknown>>, add: Add): void {
+  const dataEvents = list(props.EventSelectors).some((s) => list(field(s, 'DataResources')).length > 0);
+  const advanced = list(props.AdvancedEventSelectors).some((s) =>
+    list(field(s, 'FieldSelectors')).some((f) => field(f, 'Field') === 'eventCategory' && list(field(f, 'Equals')).some((v) => v !== 'Management')),
+  );
+  if (dataEvents || advanced) add('cloudtrail-scope', `Trail ${id} records data events ($0.10 per 100,000); lab trails record management events only.`);
+  if (list(props.InsightSelectors).length > 0) add('cloudtrail-scope', `Trail ${id} has CloudTrail Insights ($0.35 per 100,000 events analyzed); lab trails do without.`);
+}
 
 function checkFargateCpu(id: string, props: Readonly<Record<string, unknown>>, add: Add): void {
   if (!list(props.RequiresCompatibilities).includes('FARGATE')) return;

@@ -30,6 +30,7 @@ export const LAB_SERVICES = [
   'ssm',
   'codebuild',
   'codepipeline',
+  'cloudtrail',
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */

@@ -70,6 +70,23 @@ describe('costGate', () => {
     ]);
   });
 
+  it('allows a management-events trail and refuses one recording data events or Insights', () => {
+    const trail = (extra: Record<string, unknown>): CfnTemplateResource => ({
+      Type: 'AWS::CloudTrail::Trail',
+      Properties: { IsLogging: true, S3BucketName: 'b', EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'All' }], ...extra },
+    });
+    expect(gate({ Trail: trail({}) })).toEqual([]);
+    expect(gate({ Trail: trail({ EventSelectors: [{ DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }] }) })).toEqual([
+      { rule: 'cloudtrail-scope', resource: 'Trail', message: 'Trail Trail records data events ($0.10 per 100,000); lab trails record management events only.' },
+    ]);
+    expect(
+      gate({ Trail: trail({ EventSelectors: undefined, AdvancedEventSelectors: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] }] }) }),
+    ).toEqual([{ rule: 'cloudtrail-scope', resource: 'Trail', message: 'Trail Trail records data events ($0.10 per 100,000); lab trails record management events only.' }]);
+    expect(gate({ Trail: trail({ InsightSelectors: [{ InsightType: 'ApiCallRateInsight' }] }) })).toEqual([
+      { rule: 'cloudtrail-scope', resource: 'Trail', message: 'Trail Trail has CloudTrail Insights ($0.35 per 100,000 events analyzed); lab trails do without.' },
+    ]);
+  });
+
   it('refuses a Fargate task over 0.5 vCPU', () => {
     expect(gate({ Task: fargateTask('1024') })).toEqual([
       {

