@@ -1,5 +1,5 @@
 // The calls each role of the permission-boundaries stack must be able to make (lib/policy/calls.ts), as the code forms them.
-import type { CallEnv, DeclaredCall, LabRoleCalls } from '../../lib/policy/calls';
+import { lambdaAssumesRole, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import {
   ADMIN_POLICY_NAME,
   APP_PATH,
@@ -98,6 +98,9 @@ export const roleCalls: LabRoleCalls = [
   { role: 'AppTeam', purpose: 'the app team (assumed by the account administrators, for trying things)', calls: appTeamCalls },
   { role: 'Cleanup/Handler/Role', purpose: 'in-stack cleanup handler', calls: cleanupCalls },
 ];
+
+/** The service deliveries the lab relies on: Lambda assumes the cleanup's role. (AppTeam is assumed by the account, not a service.) */
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [lambdaAssumesRole(env, 'Cleanup/Handler/Role')];
 
 /** What the reference solution (solution.ts) sends, with the learner's credentials. */
 export const solutionActions: readonly string[] = [

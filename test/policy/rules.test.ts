@@ -182,6 +182,9 @@ describe('resolving a template in the proof environment', () => {
       Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'q' } },
       Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/x' } },
       Table: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 't' } },
+      Version: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Fn' } } },
+      Alias: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { Ref: 'Fn' }, FunctionVersion: { 'Fn::GetAtt': ['Version', 'Version'] }, Name: 'live' } },
+      ArnAlias: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] }, FunctionVersion: '1', Name: 'blue' } },
     },
   };
   const r = new TemplateResolver(template, env);
@@ -202,9 +205,17 @@ describe('resolving a template in the proof environment', () => {
     expect(r.resolve([{ Ref: 'AWS::NoValue' }, { Ref: 'AWS::URLSuffix' }])).toEqual(['amazonaws.com']);
   });
 
+  it("resolves Ref of a Lambda alias or version to its ARN, as CloudFormation does (not a name: the alias's ARN is what a policy grants)", () => {
+    expect(r.resolve({ Ref: 'Alias' })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:live');
+    expect(r.resolve({ Ref: 'ArnAlias' })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:blue');
+    expect(r.resolve({ Ref: 'Version' })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:1');
+    expect(r.resolve({ 'Fn::GetAtt': ['Version', 'Version'] })).toBe('1');
+    expect(r.resolve({ 'Fn::GetAtt': ['Alias', 'AliasArn'] })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:live');
+  });
+
   it('names the type and attribute it cannot compute', () => {
     expect(() => r.resolve({ 'Fn::GetAtt': ['Bucket', 'WebsiteURL'] })).toThrow('Fn::GetAtt Bucket.WebsiteURL (AWS::S3::Bucket): add it to RESOURCE_TYPES');
-    expect(Object.keys(RESOURCE_TYPES).length).toBeLessThan(40);
+    expect(Object.keys(RESOURCE_TYPES).length).toBeLessThan(50);
   });
 });
 
