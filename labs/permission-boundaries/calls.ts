@@ -91,6 +91,15 @@ function cleanupCalls(env: CallEnv): DeclaredCall[] {
     { action: 's3:DeleteObjectVersion', resource: `${a.bucket}/uploads/report.json` },
     { action: 'logs:CreateLogStream', resource: a.logStream },
     { action: 'logs:PutLogEvents', resource: a.logStream },
+    // Nothing outside what the lab owns (the proofs check that each of these is refused).
+    ...[
+      { action: 'iam:DeleteRole', resource: `${a.iam}role/OrganizationAccountAccessRole` },
+      { action: 'iam:DetachRolePolicy', resource: `${a.iam}role/OrganizationAccountAccessRole` },
+      { action: 'iam:DeleteRolePermissionsBoundary', resource: a.appRole },
+      { action: 'iam:DeleteInstanceProfile', resource: `${a.iam}instance-profile/web-servers` },
+      { action: 'iam:CreatePolicyVersion', resource: a.boundary },
+      { action: 's3:DeleteObject', resource: `arn:${env.partition}:s3:::another-bucket/report.json` },
+    ].map((call) => ({ ...call, deniedBecause: 'the cleanup touches only what the lab and the learner made for it' })),
   ];
 }
 
