@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { allPages, jsonified, type Jsonified } from '../lib/sdk-facts';
+import { allPages, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
 import {
   DEFAULT_AUTOMATIC_ATTEMPTS,
   LAB_ID,
@@ -128,9 +128,9 @@ const factsSchema = schema as unknown as z.ZodType<ConfigRemediationFacts>;
 // Gather
 // ---------------------------------------------------------------------------------------------
 
-/** The S3 ARN of a bucket (S3 ARNs carry neither region nor account). */
-export function bucketArn(bucket: string): string {
-  return `arn:aws:s3:::${bucket}`;
+/** The S3 ARN of a bucket in the partition of `region` (S3 ARNs carry neither region nor account, but do carry the partition). */
+export function bucketArn(bucket: string, region: string): string {
+  return `arn:${partitionOf(region)}:s3:::${bucket}`;
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/;
@@ -156,13 +156,13 @@ async function readRole(iam: IAMClient, roleName: string): Promise<RoleFacts | n
   }
 }
 
-async function simulate(iam: IAMClient, roleArn: string, buckets: readonly string[]): Promise<SimulationResult[]> {
+async function simulate(iam: IAMClient, roleArn: string, buckets: readonly string[], region: string): Promise<SimulationResult[]> {
   return allPages(async (Marker) => {
     const page = await iam.send(
       new SimulatePrincipalPolicyCommand({
         PolicySourceArn: roleArn,
         ActionNames: [...REMEDIATION.requiredActions],
-        ResourceArns: buckets.map(bucketArn),
+        ResourceArns: buckets.map((b) => bucketArn(b, region)),
         Marker,
       }),
     );
@@ -446,8 +446,9 @@ const rolePermissions: Check<Facts> = {
   run(facts): Verdict {
     const roleArn = roleArnOf(remediationOf(facts))!;
     const results = decisions(need(facts.simulation ?? { ok: true, value: [] }));
-    const wanted = REMEDIATION.requiredActions.flatMap((action) => facts.buckets.map((bucket) => ({ action, resource: bucketArn(bucket) })));
-    const expected = `IAM policy simulation allows ${REMEDIATION.requiredActions.join(', ')} on ${facts.buckets.map(bucketArn).join(', ')}`;
+    const arns = facts.buckets.map((bucket) => bucketArn(bucket, facts.region));
+    const wanted = REMEDIATION.requiredActions.flatMap((action) => arns.map((resource) => ({ action, resource })));
+    const expected = `IAM policy simulation allows ${REMEDIATION.requiredActions.join(', ')} on ${arns.join(', ')}`;
     const where = `IAM role ${roleArn}`;
     const refused = wanted.map((w) => ({
       ...w,
@@ -532,7 +533,7 @@ export const checker = defineChecker({
       if (!roleArn || !roleName) return {};
       const [role, simulation] = await Promise.all([
         readFact(() => readRole(iam, roleName)),
-        readFact(async () => jsonified(await simulate(iam, roleArn, buckets))),
+        readFact(async () => jsonified(await simulate(iam, roleArn, buckets, region))),
       ]);
       return { role, simulation };
     });

@@ -1,12 +1,12 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
-import { allPages } from '../../lib/sdk-facts';
+import { allPages, partitionOf } from '../../lib/sdk-facts';
 import { LAB_ID, METRIC_NAMESPACE } from './contract';
 
 /** The lab's alert topic (a fixed name in the stack): learner-made alarms notify it. */
 function topicArn(ctx: LeftoverContext): string {
-  return `arn:aws:sns:${ctx.region}:${ctx.account}:DopLab-${LAB_ID}-alerts`;
+  return `arn:${partitionOf(ctx.region)}:sns:${ctx.region}:${ctx.account}:DopLab-${LAB_ID}-alerts`;
 }
 
 function watchesLab(alarm: MetricAlarm): boolean {

@@ -10,6 +10,7 @@ import {
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { awsErrorName } from '../../lib/aws/errors';
 import { LAB_TAG_KEY } from '../../lib/contract';
+import { partitionOf } from '../../lib/sdk-facts';
 import { DoplabError } from '../../lib/errors';
 import type { Solution, SolutionContext } from '../../lib/lab';
 import { LAB_ID, Outputs, REMEDIATION, RESOURCE_TYPE } from './contract';
@@ -57,7 +58,7 @@ async function automationRole(ctx: SolutionContext<typeof Outputs>, buckets: rea
   } catch (error) {
     if (awsErrorName(error) !== 'EntityAlreadyExists' && awsErrorName(error) !== 'EntityAlreadyExistsException') throw error;
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: SOLUTION_ROLE_NAME, PolicyDocument: TRUST_POLICY }));
-    roleArn = `arn:aws:iam::${ctx.account}:role/${SOLUTION_ROLE_NAME}`;
+    roleArn = `arn:${partitionOf(ctx.region)}:iam::${ctx.account}:role/${SOLUTION_ROLE_NAME}`;
   }
   await iam.send(
     new PutRolePolicyCommand({
@@ -66,7 +67,7 @@ async function automationRole(ctx: SolutionContext<typeof Outputs>, buckets: rea
       PolicyDocument: JSON.stringify({
         Version: '2012-10-17',
         // Reading the state back too costs nothing in privilege and covers a verification step of the runbook.
-        Statement: [{ Effect: 'Allow', Action: [...REMEDIATION.requiredActions, 's3:GetBucketVersioning'], Resource: buckets.map((b) => `arn:aws:s3:::${b}`) }],
+        Statement: [{ Effect: 'Allow', Action: [...REMEDIATION.requiredActions, 's3:GetBucketVersioning'], Resource: buckets.map((b) => `arn:${partitionOf(ctx.region)}:s3:::${b}`) }],
       }),
     }),
   );

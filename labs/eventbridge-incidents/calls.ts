@@ -1,5 +1,5 @@
 // The calls each role of the eventbridge-incidents stack must be able to make (policy proofs, issue 10).
-import type { CallEnv, DeclaredCall, LabRoleCalls } from '../../lib/policy/calls';
+import { lambdaAssumesRole, ruleInvokes, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import { EVENT_BUS_NAME, LAB_ID } from './contract';
 
 const arn = (env: CallEnv, service: string, resource: string) => `arn:${env.partition}:${service}:${env.region}:${env.account}:${resource}`;
@@ -54,6 +54,12 @@ export const roleCalls: LabRoleCalls = [
       { action: 'sqs:DeleteQueue', resource: arn(env, 'sqs', LEARNER_DLQ) },
     ],
   },
+];
+
+/** The service deliveries the lab relies on: the schedule runs the generator, Lambda assumes each function's role. */
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [
+  ruleInvokes(env, '@{GeneratorSchedule.Arn}', 'lambda:InvokeFunction', '@{Generator/Function.Arn}'),
+  ...['Generator/Role', 'Handler/Role', 'Cleanup/Handler/Role'].map((role) => lambdaAssumesRole(env, role)),
 ];
 
 /** What the reference solution calls, with the learner's own credentials (no role of the stack). */

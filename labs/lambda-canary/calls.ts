@@ -1,6 +1,6 @@
 // The calls each role of the lambda-canary stack must be able to make (policy proofs, issue 10), formed as the
 // code forms them. No aws-cdk-lib import: plain data.
-import type { CallEnv, DeclaredCall, LabRoleCalls } from '../../lib/policy/calls';
+import { lambdaAssumesRole, ruleInvokes, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import { ALIAS_NAME, APPLICATION_NAME, FUNCTION_NAME, HOOK_FUNCTION_NAME, LAB_ID } from './contract';
 import { SOLUTION_ALARM_NAME, SOLUTION_GROUP_NAME } from './solution';
 
@@ -72,6 +72,19 @@ export const roleCalls: LabRoleCalls = [
       { action: 'cloudwatch:DeleteAlarms', resource: `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:${SOLUTION_ALARM_NAME}` },
     ],
   },
+];
+
+/** The service deliveries the lab relies on: the schedule runs the generator, CodeDeploy and Lambda assume their roles. */
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [
+  ruleInvokes(env, '@{GeneratorSchedule.Arn}', 'lambda:InvokeFunction', '@{Generator/Function.Arn}'),
+  {
+    principal: 'codedeploy.amazonaws.com',
+    purpose: "CodeDeploy assumes the service role of the learner's deployment group",
+    action: 'sts:AssumeRole',
+    resource: '@{CodeDeployServiceRole.Arn}',
+    context: { 'aws:SourceAccount': env.account },
+  },
+  ...['Pricing/Role', 'Hook/Role', 'Generator/Role', 'Cleanup/Handler/Role'].map((role) => lambdaAssumesRole(env, role)),
 ];
 
 /** What the reference solution sends, with the learner's credentials (not a role of the stack). */

@@ -1,5 +1,5 @@
 // The calls each role of the permission-boundaries stack must be able to make (lib/policy/calls.ts), as the code forms them.
-import type { CallEnv, DeclaredCall, LabRoleCalls } from '../../lib/policy/calls';
+import { lambdaAssumesRole, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import {
   ADMIN_POLICY_NAME,
   APP_PATH,
@@ -91,6 +91,15 @@ function cleanupCalls(env: CallEnv): DeclaredCall[] {
     { action: 's3:DeleteObjectVersion', resource: `${a.bucket}/uploads/report.json` },
     { action: 'logs:CreateLogStream', resource: a.logStream },
     { action: 'logs:PutLogEvents', resource: a.logStream },
+    // Nothing outside what the lab owns (the proofs check that each of these is refused).
+    ...[
+      { action: 'iam:DeleteRole', resource: `${a.iam}role/OrganizationAccountAccessRole` },
+      { action: 'iam:DetachRolePolicy', resource: `${a.iam}role/OrganizationAccountAccessRole` },
+      { action: 'iam:DeleteRolePermissionsBoundary', resource: a.appRole },
+      { action: 'iam:DeleteInstanceProfile', resource: `${a.iam}instance-profile/web-servers` },
+      { action: 'iam:CreatePolicyVersion', resource: a.boundary },
+      { action: 's3:DeleteObject', resource: `arn:${env.partition}:s3:::another-bucket/report.json` },
+    ].map((call) => ({ ...call, deniedBecause: 'the cleanup touches only what the lab and the learner made for it' })),
   ];
 }
 
@@ -98,6 +107,9 @@ export const roleCalls: LabRoleCalls = [
   { role: 'AppTeam', purpose: 'the app team (assumed by the account administrators, for trying things)', calls: appTeamCalls },
   { role: 'Cleanup/Handler/Role', purpose: 'in-stack cleanup handler', calls: cleanupCalls },
 ];
+
+/** The service deliveries the lab relies on: Lambda assumes the cleanup's role. (AppTeam is assumed by the account, not a service.) */
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [lambdaAssumesRole(env, 'Cleanup/Handler/Role')];
 
 /** What the reference solution (solution.ts) sends, with the learner's credentials. */
 export const solutionActions: readonly string[] = [

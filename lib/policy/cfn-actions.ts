@@ -70,6 +70,15 @@ export const CFN_ACTIONS: Readonly<Record<string, TypeActions>> = {
   'AWS::SNS::Subscription': { actions: ['sns:Subscribe', 'sns:Unsubscribe'] },
   'AWS::Lambda::Version': { actions: ['lambda:PublishVersion', 'lambda:GetFunction'] },
   'AWS::Lambda::Alias': { actions: ['lambda:CreateAlias', 'lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:DeleteAlias'] },
+  'AWS::Lambda::EventInvokeConfig': {
+    actions: ['lambda:PutFunctionEventInvokeConfig', 'lambda:GetFunctionEventInvokeConfig', 'lambda:UpdateFunctionEventInvokeConfig', 'lambda:DeleteFunctionEventInvokeConfig'],
+    // On the function (its $LATEST) or the version or alias it configures.
+    on: (p, e) => {
+      const fn = /(?:^|:)function:([^:]+)/.exec(String(p.FunctionName))?.[1] ?? String(p.FunctionName);
+      const qualifier = p.Qualifier === undefined || p.Qualifier === '$LATEST' ? '' : `:${String(p.Qualifier)}`;
+      return `arn:${e.partition}:lambda:${e.region}:${e.account}:function:${fn}${qualifier}`;
+    },
+  },
   'AWS::Lambda::EventSourceMapping': { actions: ['lambda:CreateEventSourceMapping', 'lambda:GetEventSourceMapping', 'lambda:DeleteEventSourceMapping'] },
   'AWS::Events::EventBus': { actions: ['events:CreateEventBus', 'events:DescribeEventBus', 'events:DeleteEventBus'] },
   'AWS::Scheduler::ScheduleGroup': { actions: ['scheduler:CreateScheduleGroup', 'scheduler:GetScheduleGroup', 'scheduler:DeleteScheduleGroup'] },

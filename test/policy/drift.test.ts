@@ -6,7 +6,11 @@ import { labPaths } from '../../lib/lab';
 import type { PolicyDocument } from '../../lib/policy/template-policies';
 import { describeFinding, validateDocument } from '../../lib/policy/validate';
 import { LABS } from '../../labs';
-import { labCalls } from '../support/policy-targets';
+import { stackNameFor } from '../../lib/contract';
+import { TemplateResolver, type Template } from '../../lib/policy/intrinsics';
+import { proofEnv } from '../../lib/policy/proof';
+import { labCalls, type AnyLab } from '../support/policy-targets';
+import { stackContexts, synthLab } from '../support/lab-synth';
 import { recordCalls, staticActions, undeclaredIn, type Client } from '../support/sdk-recorder';
 
 describe.each(LABS.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => {
@@ -17,7 +21,9 @@ describe.each(LABS.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
     const { stubs, actions, inputs } = recordCalls(source);
     try {
       const solve = await lab.loadSolution();
-      const outputs = new Proxy({}, { get: (_, key) => `value-of-${String(key)}` });
+      // The stack's outputs as the solution reads them in the proof account and region (an ARN it writes into a policy
+      // must be checked as the ARN AWS would see).
+      const outputs = await stackOutputs(lab);
       // Empty answers end most solutions early, or leave one waiting to poll again: with the clock stopped, what was sent up
       // to the first wait is recorded and nothing runs after the test.
       jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
@@ -48,6 +54,15 @@ describe.each(LABS.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
   });
 });
 
+/** The lab stack's outputs (first context), keyed as the solution reads them, resolved in the proof environment (account 111122223333, eu-west-1). */
+async function stackOutputs(lab: AnyLab): Promise<Record<string, string>> {
+  const { template } = await synthLab(lab, stackContexts(lab)[0]);
+  const resolver = new TemplateResolver(template as unknown as Template, proofEnv(stackNameFor(lab.id), { context: stackContexts(lab)[0] }));
+  const declared = (template as unknown as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
+  const keys = lab.checker.outputs as Record<string, string>;
+  return Object.fromEntries(Object.entries(keys).map(([key, id]) => [key, declared[id] ? String(resolver.resolveLenient(declared[id].Value)) : `value-of-${key}`]));
+}
+
 describe('the drift check (control)', () => {
   it('finds an undeclared command in a handler, sent or only importable', async () => {
     const source = "const { ECSClient, ListTaskDefinitionsCommand, DeleteTaskDefinitionsCommand } = require('@aws-sdk/client-ecs');";
@@ -58,6 +73,21 @@ describe('the drift check (control)', () => {
       const { ECSClient, DeleteTaskDefinitionsCommand } = await import('@aws-sdk/client-ecs');
       await new ECSClient({ region: 'eu-west-1' }).send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['web:2'] }));
       expect(undeclaredIn(actions(), declared)).toEqual(['ecs:DeleteTaskDefinitions']);
+    } finally {
+      stubs.forEach((s) => s.restore());
+    }
+  });
+
+  it('finds the commands of a package required or imported as a namespace (ev.PutRuleCommand), sent or only written', async () => {
+    const source = "const ev = require('@aws-sdk/client-eventbridge');\nconst send = (c) => c.send(new ev.ListRulesCommand({}));\nnew ev.DeleteRuleCommand({ Name: 'r' });";
+    const declared = new Set(['events:ListRules']);
+    expect(undeclaredIn(staticActions(source), declared)).toEqual(['events:DeleteRule']);
+    expect(undeclaredIn(staticActions("import * as ev from '@aws-sdk/client-eventbridge'; new ev.DeleteRuleCommand({});"), declared)).toEqual(['events:DeleteRule']);
+    const { stubs, actions } = recordCalls(source);
+    try {
+      const ev = await import('@aws-sdk/client-eventbridge');
+      await new ev.EventBridgeClient({ region: 'eu-west-1' }).send(new ev.DeleteRuleCommand({ Name: 'r' }));
+      expect(undeclaredIn(actions(), declared)).toEqual(['events:DeleteRule']);
     } finally {
       stubs.forEach((s) => s.restore());
     }

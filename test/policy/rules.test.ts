@@ -183,6 +183,9 @@ describe('resolving a template in the proof environment', () => {
       Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'q' } },
       Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/x' } },
       Table: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 't' } },
+      Version: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Fn' } } },
+      Alias: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { Ref: 'Fn' }, FunctionVersion: { 'Fn::GetAtt': ['Version', 'Version'] }, Name: 'live' } },
+      ArnAlias: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] }, FunctionVersion: '1', Name: 'blue' } },
     },
   };
   const r = new TemplateResolver(template, env);
@@ -201,6 +204,14 @@ describe('resolving a template in the proof environment', () => {
     );
     expect(r.resolve({ 'Fn::Join': ['-', [{ 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b'] }] }, { 'Fn::If': ['InUsEast1', 'w', 'e'] }]] })).toBe('b-e');
     expect(r.resolve([{ Ref: 'AWS::NoValue' }, { Ref: 'AWS::URLSuffix' }])).toEqual(['amazonaws.com']);
+  });
+
+  it("resolves Ref of a Lambda alias or version to its ARN, as CloudFormation does (not a name: the alias's ARN is what a policy grants)", () => {
+    expect(r.resolve({ Ref: 'Alias' })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:live');
+    expect(r.resolve({ Ref: 'ArnAlias' })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:blue');
+    expect(r.resolve({ Ref: 'Version' })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:1');
+    expect(r.resolve({ 'Fn::GetAtt': ['Version', 'Version'] })).toBe('1');
+    expect(r.resolve({ 'Fn::GetAtt': ['Alias', 'AliasArn'] })).toBe('arn:aws:lambda:eu-west-1:111122223333:function:f:live');
   });
 
   it('names the type and attribute it cannot compute', () => {

@@ -22,6 +22,13 @@ export function commandsInSource(source: string): { clientName: string; commandN
     const clientName = clientOf(sdk);
     for (const name of names.filter((n) => n.endsWith('Command'))) found.push({ clientName, commandName: name, module: match[3] });
   }
+  // The package as a namespace (`const ev = require('@aws-sdk/client-eventbridge')`, `import * as ev from …`): its `ev.XCommand` uses.
+  const namespaces = /(?:(?:const|let|var)\s+(\w+)\s*=\s*require\(|import\s*\*\s*as\s+(\w+)\s+from\s*)\s*'(@aws-sdk\/client-[\w-]+)'/g;
+  for (const match of source.matchAll(namespaces)) {
+    const clientName = clientOf(require(match[3]) as Record<string, unknown>);
+    const names = new Set([...source.matchAll(new RegExp(`\\b${match[1] ?? match[2]}\\.(\\w+Command)\\b`, 'g'))].map((m) => m[1]));
+    for (const name of names) found.push({ clientName, commandName: name, module: match[3] });
+  }
   return found;
 }
 
