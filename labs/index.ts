@@ -4,6 +4,7 @@ import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
 import { lab as lambdaCanary } from './lambda-canary/lab';
 import { lab as permissionBoundaries } from './permission-boundaries/lab';
+import { lab as scalingSelfHealing } from './scaling-self-healing/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
 /** Every lab, listed by hand (nothing scans folders at run time), in catalogue order. */
@@ -15,4 +16,5 @@ export const LABS: readonly Lab<any, any>[] = [
   configRemediation,
   lambdaCanary,
   permissionBoundaries,
+  scalingSelfHealing,
 ];

@@ -18,6 +18,7 @@ export const LAB_SERVICES = [
   'scheduler',
   'cloudwatch',
   'ec2',
+  'autoscaling',
   'ecs',
   'elasticloadbalancing',
   'codedeploy',
@@ -27,7 +28,7 @@ export const LAB_SERVICES = [
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */
-const SERVICE_LINKED_ROLES = ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com'] as const;
+const SERVICE_LINKED_ROLES = ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com', 'autoscaling.amazonaws.com'] as const;
 
 /** The IAM actions CloudFormation needs to manage a lab's roles (CDK-generated names start with the stack name). */
 const ROLE_ACTIONS = [
