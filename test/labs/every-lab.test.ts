@@ -44,8 +44,13 @@ const CDK_OWN_ACKNOWLEDGMENT = { rule: 'CloudFormation-Validate::W3010', reason:
 type AnyLab = Lab<any, any>;
 const VARIANTS: [string, AnyLab, StackContext][] = LABS.flatMap((lab) => stackContexts(lab).map((context): [string, AnyLab, StackContext] => [`${lab.id} (${contextName(context)})`, lab, context]));
 
-function tagsOf(properties: Record<string, unknown> | undefined): unknown {
-  return properties?.Tags;
+function tagsOf(resource: { Type: string; Properties?: Record<string, unknown> } | undefined): unknown {
+  const tags = resource?.Properties?.Tags;
+  // An Auto Scaling group's tags also say whether its instances get them: the lab tag must reach them too.
+  if (resource?.Type === 'AWS::AutoScaling::AutoScalingGroup' && Array.isArray(tags)) {
+    return tags.map(({ PropagateAtLaunch, ...tag }: Record<string, unknown>) => (PropagateAtLaunch === true ? tag : { ...tag, PropagateAtLaunch }));
+  }
+  return tags;
 }
 
 describe.each(VARIANTS)('lab stack %s', (_, lab, context) => {
@@ -60,10 +65,10 @@ describe.each(VARIANTS)('lab stack %s', (_, lab, context) => {
     expect(taggable.length).toBeGreaterThan(0);
     for (const resource of taggable) {
       const logicalId = stack.resolve(resource.logicalId) as string;
-      expect({ logicalId, tags: tagsOf(template.Resources[logicalId].Properties) }).toEqual({ logicalId, tags: labTag });
+      expect({ logicalId, tags: tagsOf(template.Resources[logicalId]) }).toEqual({ logicalId, tags: labTag });
     }
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
-      if (TAGGED_TYPES.includes(resource.Type)) expect({ logicalId, tags: tagsOf(resource.Properties) }).toEqual({ logicalId, tags: labTag });
+      if (TAGGED_TYPES.includes(resource.Type)) expect({ logicalId, tags: tagsOf(resource) }).toEqual({ logicalId, tags: labTag });
     }
   });
 
