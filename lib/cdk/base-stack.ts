@@ -84,6 +84,12 @@ export class DopLabBaseStack extends Stack {
               resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/*`],
               conditions: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLES] } },
             }),
+            // A launch template whose image is `resolve:ssm:/aws/service/...` (an AWS public parameter, no account in its
+            // ARN) is checked with the caller's ssm:GetParameters when CloudFormation creates it.
+            new iam.PolicyStatement({
+              actions: ['ssm:GetParameters'],
+              resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::parameter/aws/service/*`],
+            }),
           ],
         }),
       },
@@ -99,7 +105,11 @@ export class DopLabBaseStack extends Stack {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*]',
-        reason: 'ECS, Elastic Load Balancing and AWS Config create their service-linked role on first use; the iam:AWSServiceName condition allows exactly those three.',
+        reason: 'ECS, Elastic Load Balancing, AWS Config and EC2 Auto Scaling create their service-linked role on first use; the iam:AWSServiceName condition allows exactly those four.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/*]',
+        reason: "Launch templates name AWS's public image parameters (/aws/service/...); the grant reads only AWS-published public parameters, none of the account's own.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/DopLab-*]',
