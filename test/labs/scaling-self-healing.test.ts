@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -24,6 +26,9 @@ import { roleCalls, solutionActions } from '../../labs/scaling-self-healing/call
 import { APP_PORT, BREAK_PATH, GROUP_NAME, HEALTH_PATH, MAX_SIZE, Outputs, STARTING_BANNER, TEMPLATE_NAME } from '../../labs/scaling-self-healing/contract';
 import { AMI_PARAMETER, addLabStack, appUserData } from '../../labs/scaling-self-healing/stack';
 import { MAX_ASG_SIZE } from '../../lib/cost-gate';
+import { lab } from '../../labs/scaling-self-healing/lab';
+import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
+import { synthLab } from '../support/lab-synth';
 import { awsError } from '../support/mocked-session';
 
 type Log = (...args: unknown[]) => void;
@@ -209,6 +214,28 @@ describe('cleanup.handler.js', () => {
     autoscaling.on(DeletePolicyCommand).resolves({});
     await expect(cleanup.onDelete(props, log)).rejects.toThrow(/^lifecycle hooks: Throttling: Rate exceeded$/);
     expect(autoscaling.commandCalls(DeletePolicyCommand)).toHaveLength(1);
+  });
+
+  it('works as deployed: the inlined code from the template cleans up and answers SUCCESS to CloudFormation', async () => {
+    const { template: synthesized } = await synthLab(lab);
+    const [fnId] = Object.entries(synthesized.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function') ?? [];
+    // Inside the repository, so that the inlined require() calls find the SDK (and its mocks) in node_modules.
+    const dir = mkdtempSync(join(__dirname, '.inline-'));
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const server = await startCfnResponseServer();
+    autoscaling.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [{ PolicyName: 'tt', PolicyType: 'TargetTrackingScaling' }] });
+    autoscaling.on(DeletePolicyCommand).resolves({});
+    try {
+      writeFileSync(join(dir, 'index.js'), (synthesized.Resources[fnId ?? ''].Properties?.Code as { ZipFile: string }).ZipFile);
+      const index = require(join(dir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
+      await index.handler(cfnEvent('Delete', server.url, props), lambdaContext(100_000));
+      expect(autoscaling.commandCalls(DeletePolicyCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: GROUP_NAME, PolicyName: 'tt' }]);
+      expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS' });
+    } finally {
+      jest.restoreAllMocks();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends only the calls calls.ts declares for the cleanup role', async () => {
