@@ -118,7 +118,7 @@ export const ALLOWED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
 export const MAX_FARGATE_CPU = 512;
 /** Most tasks an ECS service may run. */
 export const MAX_ECS_DESIRED_COUNT = 2;
-/** Most instances an Auto Scaling group may run (its MaxSize; the starting stack's, a learner may not raise it beyond). */
+/** Most instances an Auto Scaling group of a lab template may run (its MaxSize, a literal). */
 export const MAX_ASG_SIZE = 4;
 /** Most read or write capacity units of a provisioned DynamoDB table or index. */
 export const MAX_DYNAMODB_CAPACITY = 5;

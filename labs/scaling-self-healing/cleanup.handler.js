@@ -20,9 +20,11 @@ const {
 const { CloudWatchClient, DeleteAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
 
 const REFRESH_IN_FLIGHT = ['Pending', 'InProgress', 'Baking', 'RollbackInProgress'];
+const POLL_MS = 10000;
+const MAX_POLLS = 24;
 
 /** Cancels a refresh, drops scheduled actions, hooks, the warm pool, the policies and their learner-made alarms. */
-exports.onDelete = async (props, log) => {
+exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) => {
   const autoscaling = new AutoScalingClient({});
   const group = props.GroupName;
   const failed = [];
@@ -33,14 +35,25 @@ exports.onDelete = async (props, log) => {
       failed.push(`${name}: ${e.name}: ${e.message}`);
     }
   };
+  // A refresh under way is cancelled, and its cancellation waited for: the group cannot go while it replaces instances.
   await step('instance refresh', async () => {
-    const refreshes = (await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: group }))).InstanceRefreshes || [];
-    if (!refreshes.some((r) => REFRESH_IN_FLIGHT.includes(r.Status))) return;
-    try {
-      await autoscaling.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: group }));
-      log(`cancelled the instance refresh of ${group}`);
-    } catch (e) {
-      if (e.name !== 'ActiveInstanceRefreshNotFoundFault') throw e;
+    const busy = async () =>
+      ((await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: group, MaxRecords: 1 }))).InstanceRefreshes || []).find((r) =>
+        [...REFRESH_IN_FLIGHT, 'Cancelling'].includes(r.Status),
+      );
+    let refresh = await busy();
+    if (!refresh) return;
+    if (refresh.Status !== 'Cancelling') {
+      try {
+        await autoscaling.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: group }));
+        log(`cancelling instance refresh ${refresh.InstanceRefreshId} of ${group}`);
+      } catch (e) {
+        if (e.name !== 'ActiveInstanceRefreshNotFoundFault') throw e;
+      }
+    }
+    for (let poll = 0; (refresh = await busy()); poll++) {
+      if (poll >= MAX_POLLS) throw new Error(`refresh ${refresh.InstanceRefreshId} still ${refresh.Status} after ${(MAX_POLLS * POLL_MS) / 1000} s`);
+      await sleep(POLL_MS);
     }
   });
   await step('scheduled actions', async () => {

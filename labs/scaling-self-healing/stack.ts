@@ -148,7 +148,8 @@ export class ScalingSelfHealingStack extends DopLabStack {
       properties: { GroupName: GROUP_NAME },
       // Before the group: hooks, warm pools, refreshes and scheduled actions would hold up or outlive its deletion.
       guards: [group],
-      timeout: Duration.minutes(5),
+      // Waiting for a cancelled refresh takes up to four minutes.
+      timeout: Duration.minutes(6),
       statements: [
         new iam.PolicyStatement({
           actions: [

@@ -34,7 +34,7 @@ import { awsError } from '../support/mocked-session';
 type Log = (...args: unknown[]) => void;
 type Json = Record<string, unknown>;
 const cleanup = require('../../labs/scaling-self-healing/cleanup.handler.js') as {
-  onDelete: (props: Record<string, string>, log: Log) => Promise<void>;
+  onDelete: (props: Record<string, string>, log: Log, sleep?: (ms: number) => Promise<void>) => Promise<void>;
 };
 
 describe('scaling-self-healing stack', () => {
@@ -186,8 +186,13 @@ describe('cleanup.handler.js', () => {
   });
 
   it("cancels a refresh, deletes scheduled actions, hooks, the warm pool, policies and only the step policies' alarms", async () => {
-    autoscaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'InProgress' }] });
+    autoscaling
+      .on(DescribeInstanceRefreshesCommand)
+      .resolvesOnce({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'InProgress' }] })
+      .resolvesOnce({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'Cancelling' }] })
+      .resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'Cancelled' }] });
     autoscaling.on(CancelInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r1' });
+    const sleeps: number[] = [];
     autoscaling.on(DescribeScheduledActionsCommand).resolvesOnce({ ScheduledUpdateGroupActions: [{ ScheduledActionName: 'night' }], NextToken: 't' }).resolves({ ScheduledUpdateGroupActions: [{ ScheduledActionName: 'morning' }] });
     autoscaling.on(DescribeLifecycleHooksCommand).resolves({ LifecycleHooks: [{ LifecycleHookName: 'drain' }] });
     autoscaling.on(DescribeWarmPoolCommand).resolves({ WarmPoolConfiguration: { MinSize: 1, PoolState: 'Stopped' }, Instances: [] });
@@ -197,7 +202,12 @@ describe('cleanup.handler.js', () => {
         { PolicyName: 'step', PolicyType: 'StepScaling', Alarms: [{ AlarmName: 'orders-cpu-high' }] },
       ],
     });
-    await cleanup.onDelete(props, log);
+    await cleanup.onDelete(props, log, async (ms) => {
+      sleeps.push(ms);
+    });
+    // The cancellation is waited for: one poll while Cancelling.
+    expect(sleeps).toEqual([10_000]);
+    expect(autoscaling.commandCalls(DescribeInstanceRefreshesCommand)).toHaveLength(3);
     expect(autoscaling.commandCalls(CancelInstanceRefreshCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: GROUP_NAME }]);
     expect(autoscaling.commandCalls(DeleteScheduledActionCommand).map((c) => c.args[0].input.ScheduledActionName)).toEqual(['night', 'morning']);
     expect(autoscaling.commandCalls(DeleteLifecycleHookCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: GROUP_NAME, LifecycleHookName: 'drain' }]);
@@ -207,12 +217,15 @@ describe('cleanup.handler.js', () => {
   });
 
   it('tolerates a refresh that finished in the meantime, and reports other failures after trying every step', async () => {
-    autoscaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'Pending' }] });
+    autoscaling
+      .on(DescribeInstanceRefreshesCommand)
+      .resolvesOnce({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'Pending' }] })
+      .resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'Successful' }] });
     autoscaling.on(CancelInstanceRefreshCommand).rejects(awsError('ActiveInstanceRefreshNotFoundFault', 'No in progress or pending Instance Refresh found'));
     autoscaling.on(DescribeLifecycleHooksCommand).rejects(awsError('Throttling', 'Rate exceeded'));
     autoscaling.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [{ PolicyName: 'tt', PolicyType: 'TargetTrackingScaling' }] });
     autoscaling.on(DeletePolicyCommand).resolves({});
-    await expect(cleanup.onDelete(props, log)).rejects.toThrow(/^lifecycle hooks: Throttling: Rate exceeded$/);
+    await expect(cleanup.onDelete(props, log, async () => undefined)).rejects.toThrow(/^lifecycle hooks: Throttling: Rate exceeded$/);
     expect(autoscaling.commandCalls(DeletePolicyCommand)).toHaveLength(1);
   });
 
@@ -238,13 +251,31 @@ describe('cleanup.handler.js', () => {
     }
   });
 
+  it('gives up on a refresh that will not stop, after four minutes, and still does the rest', async () => {
+    autoscaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'Cancelling' }] });
+    autoscaling.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [{ PolicyName: 'tt', PolicyType: 'TargetTrackingScaling' }] });
+    autoscaling.on(DeletePolicyCommand).resolves({});
+    let slept = 0;
+    await expect(
+      cleanup.onDelete(props, log, async (ms) => {
+        slept += ms;
+      }),
+    ).rejects.toThrow(/^instance refresh: Error: refresh r1 still Cancelling after 240 s$/);
+    expect(slept).toBe(240_000);
+    expect(autoscaling.commandCalls(CancelInstanceRefreshCommand)).toHaveLength(0);
+    expect(autoscaling.commandCalls(DeletePolicyCommand)).toHaveLength(1);
+  });
+
   it('sends only the calls calls.ts declares for the cleanup role', async () => {
-    autoscaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'InProgress' }] });
+    autoscaling
+      .on(DescribeInstanceRefreshesCommand)
+      .resolvesOnce({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'InProgress' }] })
+      .resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r1', Status: 'Cancelled' }] });
     autoscaling.on(DescribeScheduledActionsCommand).resolves({ ScheduledUpdateGroupActions: [{ ScheduledActionName: 'night' }] });
     autoscaling.on(DescribeLifecycleHooksCommand).resolves({ LifecycleHooks: [{ LifecycleHookName: 'drain' }] });
     autoscaling.on(DescribeWarmPoolCommand).resolves({ WarmPoolConfiguration: { MinSize: 1 } });
     autoscaling.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [{ PolicyName: 'step', PolicyType: 'StepScaling', Alarms: [{ AlarmName: 'orders-cpu-high' }] }] });
-    await cleanup.onDelete(props, log);
+    await cleanup.onDelete(props, log, async () => undefined);
     const sent = new Set([
       ...autoscaling.calls().map((c) => `autoscaling:${c.args[0].constructor.name.replace(/Command$/, '')}`),
       ...cloudwatch.calls().map((c) => `cloudwatch:${c.args[0].constructor.name.replace(/Command$/, '')}`),
