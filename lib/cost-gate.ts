@@ -21,6 +21,7 @@ export type CostRule =
   | 'fargate-cpu'
   | 'ecs-desired-count'
   | 'instance-type'
+  | 'asg-max-size'
   | 'dynamodb-capacity'
   | 'retain'
   | 'image-digest'
@@ -121,6 +122,8 @@ export const ALLOWED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
 export const MAX_FARGATE_CPU = 512;
 /** Most tasks an ECS service may run. */
 export const MAX_ECS_DESIRED_COUNT = 2;
+/** Most instances an Auto Scaling group of a lab template may run (its MaxSize, a literal). */
+export const MAX_ASG_SIZE = 4;
 /** Most read or write capacity units of a provisioned DynamoDB table or index. */
 export const MAX_DYNAMODB_CAPACITY = 5;
 
@@ -166,6 +169,7 @@ export function costGate(template: CfnTemplate): CostViolation[] {
         for (const override of list(field(field(props.MixedInstancesPolicy, 'LaunchTemplate'), 'Overrides'))) {
           checkInstanceType(id, field(override, 'InstanceType'), add);
         }
+        checkGroupSize(id, props.MaxSize, add);
         break;
       case 'AWS::DynamoDB::Table':
         checkDynamoDbCapacity(id, props, add);
@@ -249,6 +253,13 @@ function checkCodeBuildEnvironment(id: string, environment: unknown, add: Add): 
   }
   if (field(environment, 'Fleet') !== undefined) {
     add('codebuild-fleet', `CodeBuild project ${id} builds on a reserved-capacity fleet (billed while it runs, builds or not); labs use on-demand compute.`);
+  }
+}
+
+function checkGroupSize(id: string, maxSize: unknown, add: Add): void {
+  const size = typeof maxSize === 'number' ? maxSize : typeof maxSize === 'string' && /^\d+$/.test(maxSize) ? Number(maxSize) : undefined;
+  if (size === undefined || size > MAX_ASG_SIZE) {
+    add('asg-max-size', `Auto Scaling group ${id} may run ${show(maxSize)} instances (MaxSize); labs run at most ${MAX_ASG_SIZE}.`);
   }
 }
 

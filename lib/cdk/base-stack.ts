@@ -18,6 +18,7 @@ export const LAB_SERVICES = [
   'scheduler',
   'cloudwatch',
   'ec2',
+  'autoscaling',
   'ecs',
   'elasticloadbalancing',
   'codedeploy',
@@ -34,7 +35,7 @@ export const LAB_SERVICES = [
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */
-const SERVICE_LINKED_ROLES = ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com'] as const;
+const SERVICE_LINKED_ROLES = ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com', 'autoscaling.amazonaws.com'] as const;
 
 /** The IAM actions CloudFormation needs to manage a lab's roles (CDK-generated names start with the stack name). */
 const ROLE_ACTIONS = [
@@ -90,6 +91,12 @@ export class DopLabBaseStack extends Stack {
               resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/*`],
               conditions: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLES] } },
             }),
+            // A launch template whose image is `resolve:ssm:/aws/service/...` (an AWS public parameter, no account in its
+            // ARN) is checked with the caller's ssm:GetParameters when CloudFormation creates it.
+            new iam.PolicyStatement({
+              actions: ['ssm:GetParameters'],
+              resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::parameter/aws/service/*`],
+            }),
           ],
         }),
       },
@@ -105,7 +112,11 @@ export class DopLabBaseStack extends Stack {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*]',
-        reason: 'ECS, Elastic Load Balancing and AWS Config create their service-linked role on first use; the iam:AWSServiceName condition allows exactly those three.',
+        reason: 'ECS, Elastic Load Balancing, AWS Config and EC2 Auto Scaling create their service-linked role on first use; the iam:AWSServiceName condition allows exactly those four.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/*]',
+        reason: "Launch templates name AWS's public image parameters (/aws/service/...); the grant reads only AWS-published public parameters, none of the account's own.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/DopLab-*]',

@@ -44,10 +44,16 @@ const CDK_OWN_ACKNOWLEDGMENT = { rule: 'CloudFormation-Validate::W3010', reason:
 type AnyLab = Lab<any, any>;
 const VARIANTS: [string, AnyLab, StackContext][] = LABS.flatMap((lab) => stackContexts(lab).map((context): [string, AnyLab, StackContext] => [`${lab.id} (${contextName(context)})`, lab, context]));
 
-/** A resource's tags as a list of Key/Value; some types (AWS::SSM::Parameter) take a plain key-value map instead. */
-function tagsOf(properties: Record<string, unknown> | undefined): unknown {
-  const tags = properties?.Tags;
+/**
+ * A resource's tags as a list of Key/Value. Some types (AWS::SSM::Parameter) take a plain key-value map; an
+ * Auto Scaling group's tags also say whether its instances get them, and the lab tag must reach them too.
+ */
+function tagsOf(resource: { Type: string; Properties?: Record<string, unknown> } | undefined): unknown {
+  const tags = resource?.Properties?.Tags;
   if (tags !== null && typeof tags === 'object' && !Array.isArray(tags)) return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  if (resource?.Type === 'AWS::AutoScaling::AutoScalingGroup' && Array.isArray(tags)) {
+    return tags.map(({ PropagateAtLaunch, ...tag }: Record<string, unknown>) => (PropagateAtLaunch === true ? tag : { ...tag, PropagateAtLaunch }));
+  }
   return tags;
 }
 
@@ -63,10 +69,10 @@ describe.each(VARIANTS)('lab stack %s', (_, lab, context) => {
     expect(taggable.length).toBeGreaterThan(0);
     for (const resource of taggable) {
       const logicalId = stack.resolve(resource.logicalId) as string;
-      expect({ logicalId, tags: tagsOf(template.Resources[logicalId].Properties) }).toEqual({ logicalId, tags: labTag });
+      expect({ logicalId, tags: tagsOf(template.Resources[logicalId]) }).toEqual({ logicalId, tags: labTag });
     }
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
-      if (TAGGED_TYPES.includes(resource.Type)) expect({ logicalId, tags: tagsOf(resource.Properties) }).toEqual({ logicalId, tags: labTag });
+      if (TAGGED_TYPES.includes(resource.Type)) expect({ logicalId, tags: tagsOf(resource) }).toEqual({ logicalId, tags: labTag });
     }
   });
 

@@ -133,6 +133,19 @@ describe('costGate', () => {
     ]);
   });
 
+  it('refuses an Auto Scaling group whose MaxSize is above 4 or not a literal', () => {
+    expect(
+      gate({
+        Small: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '1', MaxSize: '4' } },
+        Big: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '1', MaxSize: '5' } },
+        Unknown: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '1', MaxSize: { Ref: 'Size' } } },
+      }),
+    ).toEqual([
+      { rule: 'asg-max-size', resource: 'Big', message: 'Auto Scaling group Big may run 5 instances (MaxSize); labs run at most 4.' },
+      { rule: 'asg-max-size', resource: 'Unknown', message: 'Auto Scaling group Unknown may run {"Ref":"Size"} instances (MaxSize); labs run at most 4.' },
+    ]);
+  });
+
   it('refuses an instance with no literal instance type', () => {
     expect(gate({ Instance: { Type: 'AWS::EC2::Instance', Properties: {} } })[0].message).toBe(
       'Instance uses instance type (none); labs use nano, micro or small instances only.',

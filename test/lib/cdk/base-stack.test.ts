@@ -30,7 +30,7 @@ describe('DopLab-Base', () => {
     expect(template.toJSON().Parameters).toBeUndefined();
   });
 
-  it('grants the lab services in this region only, IAM only on roles named DopLab-*, and only three service-linked roles', () => {
+  it('grants the lab services in this region only, IAM only on roles named DopLab-*, and only four service-linked roles, and only AWS public parameters of SSM', () => {
     expect(statements).toEqual([
       { Action: LAB_SERVICES.map((s) => `${s}:*`), Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } } },
       expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/DopLab-*']] } }),
@@ -38,7 +38,12 @@ describe('DopLab-Base', () => {
         Action: 'iam:CreateServiceLinkedRole',
         Effect: 'Allow',
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/aws-service-role/*']] },
-        Condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com'] } },
+        Condition: { StringEquals: { 'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'config.amazonaws.com', 'autoscaling.amazonaws.com'] } },
+      },
+      {
+        Action: 'ssm:GetParameters',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, '::parameter/aws/service/*']] },
       },
     ]);
     const iamActions = statements[1].Action as string[];
