@@ -5,6 +5,7 @@ import { lab as configRemediation } from './config-remediation/lab';
 import { lab as lambdaCanary } from './lambda-canary/lab';
 import { lab as permissionBoundaries } from './permission-boundaries/lab';
 import { lab as eventbridgeIncidents } from './eventbridge-incidents/lab';
+import { lab as ssmFleetCompliance } from './ssm-fleet-compliance/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
 /** Every lab, listed by hand (nothing scans folders at run time), in catalogue order. */
@@ -17,4 +18,5 @@ export const LABS: readonly Lab<any, any>[] = [
   lambdaCanary,
   permissionBoundaries,
   eventbridgeIncidents,
+  ssmFleetCompliance,
 ];
