@@ -50,6 +50,17 @@ const ROLE_ACTIONS = [
   'iam:PassRole',
 ];
 
+/** The IAM actions CloudFormation needs to manage the instance profiles of a lab's EC2 instances. */
+const INSTANCE_PROFILE_ACTIONS = [
+  'iam:GetInstanceProfile',
+  'iam:CreateInstanceProfile',
+  'iam:DeleteInstanceProfile',
+  'iam:AddRoleToInstanceProfile',
+  'iam:RemoveRoleFromInstanceProfile',
+  'iam:TagInstanceProfile',
+  'iam:UntagInstanceProfile',
+];
+
 /**
  * DopLab-Base: the CloudFormation execution (service) role lab stacks are deployed with. It lives outside
  * the lab stacks so that a DeleteStack from the expiry schedule, whose role may only call DeleteStack,
@@ -84,6 +95,16 @@ export class DopLabBaseStack extends Stack {
               resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/*`],
               conditions: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLES] } },
             }),
+            // EC2 instances of a lab (ssm-fleet-compliance) take their role through an instance profile named after the stack.
+            new iam.PolicyStatement({
+              actions: INSTANCE_PROFILE_ACTIONS,
+              resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:instance-profile/DopLab-*`],
+            }),
+            // `{{resolve:ssm:/aws/service/...}}` dynamic references (the latest AMI) are resolved with this role; public parameters have no account.
+            new iam.PolicyStatement({
+              actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+              resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::parameter/aws/service/*`],
+            }),
           ],
         }),
       },
@@ -100,6 +121,14 @@ export class DopLabBaseStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*]',
         reason: 'ECS, Elastic Load Balancing and AWS Config create their service-linked role on first use; the iam:AWSServiceName condition allows exactly those three.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/DopLab-*]',
+        reason: 'CloudFormation names lab instance profiles after their stack (DopLab-<lab>-...), so the prefix is the tightest scope.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/*]',
+        reason: 'AWS public parameters (the latest AMI ids) that lab templates resolve with ssm dynamic references; read-only.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/DopLab-*]',
