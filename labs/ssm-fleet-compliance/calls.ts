@@ -18,6 +18,7 @@ function ownLogs(env: CallEnv, name: string): DeclaredCall[] {
 const ASSOCIATION_ID = '8dfe3659-4309-493a-8755-0123456789ab';
 const BASELINE_ID = 'pb-0c10e65780EXAMPLE';
 const WINDOW_ID = 'mw-0c50858d01EXAMPLE';
+const INSTANCE_ID = 'i-0a1b2c3d4e5f60718';
 
 export const roleCalls: LabRoleCalls = [
   {
@@ -26,9 +27,9 @@ export const roleCalls: LabRoleCalls = [
     role: 'InstanceRole',
     purpose: 'fleet instances (SSM Agent, through AmazonSSMManagedInstanceCore)',
     calls: (env) => [
-      { action: 'ssm:UpdateInstanceInformation', resource: arn(env, 'ec2', 'instance/i-0123456789abcdef0') },
-      { action: 'ssm:ListInstanceAssociations', resource: '*' },
-      { action: 'ssm:PutComplianceItems', resource: '*' },
+      { action: 'ssm:UpdateInstanceInformation', resource: arn(env, 'ec2', `instance/${INSTANCE_ID}`) },
+      { action: 'ssm:ListInstanceAssociations', resource: arn(env, 'ec2', `instance/${INSTANCE_ID}`) },
+      { action: 'ssm:PutComplianceItems', resource: arn(env, 'ec2', `instance/${INSTANCE_ID}`) },
       { action: 'ssm:GetDocument', resource: arn(env, 'ssm', 'document/AWS-RunPatchBaseline') },
       { action: 'ssm:DescribeAssociation', resource: arn(env, 'ssm', `association/${ASSOCIATION_ID}`) },
       { action: 'ec2messages:GetMessages', resource: '*' },
