@@ -1,13 +1,14 @@
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribePatchGroupsCommand, ListAssociationsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribePatchGroupsCommand, ListAssociationsCommand, ListComplianceItemsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
 import { allPages, partitionOf } from '../../lib/sdk-facts';
-import { FLEET_TAG, LAB_ID, PATCH_GROUP, PATCH_GROUP_TAG_KEYS } from './contract';
+import { FLEET_TAG, LAB_ID, Outputs, PATCH_GROUP, PATCH_GROUP_TAG_KEYS } from './contract';
 
 /**
  * What the tag audit cannot see: the learner's associations (untagged) aimed at the fleet tag or the patch group,
  * registrations for the lab's patch group, and the cleanup function's log group if Lambda made one implicitly.
- * Compliance data has no ARN and no delete API: it goes with the associations and the instances.
+ * Compliance data has no delete API: it goes with the associations and the instances, and the audit (so selftest)
+ * confirms that none is left on the lab's instances.
  */
 export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
   const found: Leftover[] = [];
@@ -31,6 +32,14 @@ export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
   for (const m of mappings.filter((x) => x.PatchGroup?.toLowerCase() === PATCH_GROUP)) {
     const id = m.BaselineIdentity?.BaselineId ?? '?';
     found.push({ resource: id.startsWith('arn:') ? id : arn(`patchbaseline/${id}`), region: ctx.region, reason: `patch baseline registered for the lab's patch group ${m.PatchGroup}` });
+  }
+  for (const id of (ctx.stack?.outputs[Outputs.instanceIds] ?? '').split(',').filter(Boolean)) {
+    const items = await allPages(async (NextToken) => {
+      const page = await ssm.send(new ListComplianceItemsCommand({ ResourceIds: [id], ResourceTypes: ['ManagedInstance'], NextToken }));
+      return { items: page.ComplianceItems, next: page.NextToken };
+    });
+    const types = [...new Set(items.map((i) => i.ComplianceType))];
+    if (types.length > 0) found.push({ resource: `arn:${partitionOf(ctx.region)}:ec2:${ctx.region}:${ctx.account}:instance/${id}`, region: ctx.region, reason: `compliance data (${types.join(', ')}) still reported for a lab instance` });
   }
   const logs = ctx.client(CloudWatchLogsClient);
   for (const prefix of [`/doplab/${LAB_ID}/`, `/aws/lambda/DopLab-${LAB_ID}`]) {

@@ -1,7 +1,7 @@
 import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import * as ssmSdk from '@aws-sdk/client-ssm';
-import { DescribePatchGroupsCommand, ListAssociationsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribePatchGroupsCommand, ListAssociationsCommand, ListComplianceItemsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { leftovers } from '../../labs/ssm-fleet-compliance/leftovers';
 import { ACCOUNT, leftoverContext } from '../support/leftover-context';
@@ -44,6 +44,16 @@ describe('ssm-fleet-compliance leftovers', () => {
       `arn:aws:ssm:${REGION}:${ACCOUNT}:association/a-2`,
       `arn:aws:ssm:${REGION}:${ACCOUNT}:patchbaseline/pb-0123`,
     ]);
+  });
+
+  it('confirms no compliance data is left on the lab instances the stack named, reporting any that is', async () => {
+    ssm.on(ListComplianceItemsCommand).resolves({ ComplianceItems: [] });
+    ssm.on(ListComplianceItemsCommand, { ResourceIds: ['i-0b2c3d4e5f6071829'] }).resolves({ ComplianceItems: [{ ComplianceType: 'Association', Status: 'COMPLIANT' }, { ComplianceType: 'Patch', Status: 'NON_COMPLIANT' }] });
+    const { ctx, calls } = leftoverContext([ssmSdk, logsSdk], { region: REGION, stack: { outputs: { InstanceIds: 'i-0a1b2c3d4e5f60718,i-0b2c3d4e5f6071829' } } });
+    expect(await leftovers(ctx)).toEqual([
+      { resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0b2c3d4e5f6071829`, region: REGION, reason: 'compliance data (Association, Patch) still reported for a lab instance' },
+    ]);
+    expect(calls.filter((c) => c.action === 'ssm:ListComplianceItems')).toHaveLength(2);
   });
 
   it('lets an access error through, so destroy reports the audit as incomplete', async () => {
