@@ -1,6 +1,6 @@
 import { DescribeInstancePatchStatesCommand, GetPatchBaselineCommand, ListComplianceItemsCommand, CreateAssociationCommand, CreatePatchBaselineCommand, DescribePatchBaselinesCommand, ListAssociationsCommand, RegisterPatchBaselineForPatchGroupCommand, SSMClient, UpdateAssociationCommand } from '@aws-sdk/client-ssm';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, isEvery30Minutes, type SsmFleetComplianceFacts } from '../../checkers/ssm-fleet-compliance';
 import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
 import type { LabResult } from '../../lib/checker';
@@ -71,7 +71,7 @@ describe('ssm-fleet-compliance checker', () => {
     });
 
     it('fails an association without schedule or without severity', async () => {
-      for (const edit of [{ ScheduleExpression: 'rate(1 day)' }, { ComplianceSeverity: 'UNSPECIFIED' }]) {
+      for (const edit of [{ ScheduleExpression: 'rate(1 day)' }, { ComplianceSeverity: 'UNSPECIFIED' as const }]) {
         const result = await judge(solvedWith((w) => (w.associations[0] = association(CHRONY_ID, { ...CHRONY_ASSOCIATION, ...edit }))));
         expect(check(result, 'association-by-tag').status).toBe('FAIL');
       }
@@ -151,8 +151,8 @@ describe('ssm-fleet-compliance checker', () => {
   });
 
   describe('solution', () => {
-    let ssm: ReturnType<typeof mockClient<SSMClient>>;
-    let ec2: ReturnType<typeof mockClient<EC2Client>>;
+    let ssm: AwsClientStub<SSMClient>;
+    let ec2: AwsClientStub<EC2Client>;
     beforeEach(() => {
       ssm = mockClient(SSMClient);
       ec2 = mockClient(EC2Client);

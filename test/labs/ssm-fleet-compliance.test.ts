@@ -92,7 +92,10 @@ describe('cleanup.handler.js', () => {
     ssm.on(DescribeMaintenanceWindowsCommand).resolves({ WindowIdentities: [] });
     ssm.on(DescribePatchGroupsCommand).resolves({ Mappings: [] });
     ssm.on(GetPatchBaselineCommand).resolves({ PatchGroups: [] });
-    for (const c of [DeleteAssociationCommand, DeleteMaintenanceWindowCommand, DeregisterPatchBaselineForPatchGroupCommand, DeletePatchBaselineCommand]) ssm.on(c).resolves({});
+    ssm.on(DeleteAssociationCommand).resolves({});
+    ssm.on(DeleteMaintenanceWindowCommand).resolves({});
+    ssm.on(DeregisterPatchBaselineForPatchGroupCommand).resolves({});
+    ssm.on(DeletePatchBaselineCommand).resolves({});
   });
   afterEach(() => ssm.restore());
 
