@@ -181,6 +181,17 @@ function configAssociation(facts: SsmFleetComplianceFacts): AssociationFacts | u
   return config.find((a) => byTag(a) && managesChrony(a)) ?? config.find(byTag) ?? config.find(managesChrony) ?? config[0];
 }
 
+type Mapping = { PatchGroup?: string; BaselineId?: string; OperatingSystem?: string };
+
+/**
+ * The registration the checks judge: for the patch group exactly, then in another letter case; a group may have one
+ * baseline per operating system, so the fleet's OS first.
+ */
+export function labMapping<M extends Mapping>(mappings: readonly M[]): M | undefined {
+  const forGroup = [...mappings.filter((m) => m.PatchGroup === PATCH_GROUP), ...mappings.filter((m) => m.PatchGroup !== PATCH_GROUP && m.PatchGroup?.toLowerCase() === PATCH_GROUP)];
+  return forGroup.find((m) => m.OperatingSystem === BASELINE.operatingSystem) ?? forGroup[0];
+}
+
 const fleetWhere = (facts: SsmFleetComplianceFacts) => `Systems Manager in ${facts.region}, fleet ${FLEET_TAG.key}=${FLEET_TAG.value} (${facts.instanceIds.join(', ')})`;
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +346,7 @@ const patchGroup: Check<Facts> = {
     const tagsOf = need(facts.instanceTags);
     const expected = `patch group ${PATCH_GROUP} mapped to a custom baseline; tag ${PATCH_GROUP_TAG_KEYS.join(' or ')}=${PATCH_GROUP} on ${facts.instanceIds.join(' and ')}`;
     const where = `Patch Manager and EC2 in ${facts.region}`;
-    const exact = mappings.find((m) => m.PatchGroup === PATCH_GROUP);
+    const exact = labMapping(mappings.filter((m) => m.PatchGroup === PATCH_GROUP));
     const other = mappings.filter((m) => m.PatchGroup !== PATCH_GROUP && m.PatchGroup?.toLowerCase() === PATCH_GROUP);
     const tagLines = facts.instanceIds.map((id) => {
       const found = (tagsOf[id] ?? []).filter((t) => /^patch[\s_-]?group$/i.test(t.Key ?? ''));
@@ -383,7 +394,13 @@ const patchComplianceReported: Check<Facts> = {
     if (scanScheduled || facts.instanceIds.some((id) => ping[id] !== 'Online')) {
       return { status: 'PENDING', evidence: { observed, expected: `waiting for: ${expected}`, where } };
     }
-    return { status: 'FAIL', evidence: { observed, expected, where } };
+    return {
+      status: 'FAIL',
+      evidence: { observed, expected, where },
+      hint:
+        `No scan association of ${PATCH_DOCUMENT} targets the fleet. Create one (Operation Scan), or run it from a maintenance ` +
+        'window: this check passes once the window\'s run reports.',
+    };
   },
 };
 
@@ -478,7 +495,7 @@ export const checker = defineChecker({
     const baselineRead = patchGroupsRead.then((groups) =>
       readFact(async (): Promise<BaselineFacts | null> => {
         const all = need(groups);
-        const mapping = all.find((m) => m.PatchGroup === PATCH_GROUP) ?? all.find((m) => m.PatchGroup?.toLowerCase() === PATCH_GROUP);
+        const mapping = labMapping(all);
         if (!mapping?.BaselineId) return null;
         const b = await ssm.send(new GetPatchBaselineCommand({ BaselineId: mapping.BaselineId }));
         return {

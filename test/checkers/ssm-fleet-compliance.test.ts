@@ -95,6 +95,16 @@ describe('ssm-fleet-compliance checker', () => {
       expect(check(result, 'baseline-rules')).toMatchObject({ status: 'FAIL', hint: expect.stringMatching(/Amazon Linux 2 and Amazon Linux 2023/) });
     });
 
+    it('judges the Amazon Linux 2023 baseline when the patch group has one per operating system', async () => {
+      const world = solvedWith((w) => {
+        w.patchGroups.unshift({ PatchGroup: 'orders', BaselineId: 'pb-0a12', BaselineName: 'al2', OperatingSystem: 'AMAZON_LINUX_2' });
+        w.baselines['pb-0a12'] = { ...SOLVED_BASELINE, BaselineId: 'pb-0a12', OperatingSystem: 'AMAZON_LINUX_2' };
+      });
+      const result = await judge(world);
+      expect(check(result, 'baseline-rules')).toMatchObject({ status: 'PASS', evidence: { where: expect.stringContaining(BASELINE_ID) } });
+      expect(check(result, 'patch-group').status).toBe('PASS');
+    });
+
     it('fails approval rules with other severities or days', async () => {
       const rule = SOLVED_BASELINE.ApprovalRules!.PatchRules![0];
       const result = await judge(
@@ -115,7 +125,7 @@ describe('ssm-fleet-compliance checker', () => {
       const waiting = await judge(solvedWith((w) => (w.patchStates = [])));
       expect(check(waiting, 'patch-compliance-reported').status).toBe('PENDING');
       const none = await judge(solvedWith((w) => ((w.patchStates = []), (w.associations = w.associations.filter((a) => a.AssociationId !== SCAN_ID)))));
-      expect(check(none, 'patch-compliance-reported').status).toBe('FAIL');
+      expect(check(none, 'patch-compliance-reported')).toMatchObject({ status: 'FAIL', hint: expect.stringMatching(/maintenance window/) });
       const old = await judge(solvedWith((w) => ((w.patchStates[0].OperationEndTime = new Date('2026-11-20T00:00:00Z')), (w.associations = w.associations.slice(0, 1)))));
       expect(check(old, 'patch-compliance-reported')).toMatchObject({ status: 'FAIL', evidence: { observed: expect.stringContaining('older than the lab') } });
     });
