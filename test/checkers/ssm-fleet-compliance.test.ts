@@ -153,6 +153,13 @@ describe('ssm-fleet-compliance checker', () => {
     it('sends exactly the declared read-only calls', async () => {
       const actions: string[] = [];
       const { stubs } = await gatherWorld(solvedWorld(), undefined, (action) => actions.push(action));
+      const inputs = (command: Parameters<typeof stubs.ssm.commandCalls>[0]) => stubs.ssm.commandCalls(command).map((c) => c.args[0].input);
+      expect(inputs(ListComplianceItemsCommand)).toEqual(
+        INSTANCES.map((id) => ({ ResourceIds: [id], ResourceTypes: ['ManagedInstance'], Filters: [{ Key: 'ComplianceType', Values: ['Association'], Type: 'EQUAL' }] })),
+      );
+      expect(inputs(DescribeInstancePatchStatesCommand)).toEqual([{ InstanceIds: INSTANCES }]);
+      expect(inputs(GetPatchBaselineCommand)).toEqual([{ BaselineId: BASELINE_ID }]);
+      expect(stubs.ec2.calls().map((c) => (c.args[0] as { input: unknown }).input)).toEqual([{ InstanceIds: INSTANCES }]);
       stubs.restore();
       expect([...new Set(actions)].sort()).toEqual(checkerActions(checker));
       expect(actions.filter((a) => a === 'ssm:ListComplianceItems')).toHaveLength(INSTANCES.length);
