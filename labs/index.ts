@@ -9,6 +9,7 @@ import { lab as eventbridgeIncidents } from './eventbridge-incidents/lab';
 import { lab as pipelineTestStage } from './pipeline-test-stage/lab';
 import { lab as securityMonitoring } from './security-monitoring/lab';
 import { lab as scalingSelfHealing } from './scaling-self-healing/lab';
+import { lab as ssmFleetCompliance } from './ssm-fleet-compliance/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
 /** Every lab, listed by hand (nothing scans folders at run time), in catalogue order. */
@@ -25,4 +26,5 @@ export const LABS: readonly Lab<any, any>[] = [
   pipelineTestStage,
   securityMonitoring,
   scalingSelfHealing,
+  ssmFleetCompliance,
 ];

@@ -57,6 +57,17 @@ const ROLE_ACTIONS = [
   'iam:PassRole',
 ];
 
+/** The IAM actions CloudFormation needs to manage the instance profiles of a lab's EC2 instances. */
+const INSTANCE_PROFILE_ACTIONS = [
+  'iam:GetInstanceProfile',
+  'iam:CreateInstanceProfile',
+  'iam:DeleteInstanceProfile',
+  'iam:AddRoleToInstanceProfile',
+  'iam:RemoveRoleFromInstanceProfile',
+  'iam:TagInstanceProfile',
+  'iam:UntagInstanceProfile',
+];
+
 /**
  * DopLab-Base: the CloudFormation execution (service) role lab stacks are deployed with. It lives outside
  * the lab stacks so that a DeleteStack from the expiry schedule, whose role may only call DeleteStack,
@@ -91,10 +102,15 @@ export class DopLabBaseStack extends Stack {
               resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/*`],
               conditions: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLES] } },
             }),
-            // A launch template whose image is `resolve:ssm:/aws/service/...` (an AWS public parameter, no account in its
-            // ARN) is checked with the caller's ssm:GetParameters when CloudFormation creates it.
+            // EC2 instances of a lab (ssm-fleet-compliance) take their role through an instance profile named after the stack.
             new iam.PolicyStatement({
-              actions: ['ssm:GetParameters'],
+              actions: INSTANCE_PROFILE_ACTIONS,
+              resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:instance-profile/DopLab-*`],
+            }),
+            // `{{resolve:ssm:/aws/service/...}}` dynamic references and launch templates whose image is
+            // `resolve:ssm:/aws/service/...` (the latest AMI; public parameters have no account) are read with this role.
+            new iam.PolicyStatement({
+              actions: ['ssm:GetParameter', 'ssm:GetParameters'],
               resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::parameter/aws/service/*`],
             }),
           ],
@@ -117,6 +133,10 @@ export class DopLabBaseStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/*]',
         reason: "Launch templates name AWS's public image parameters (/aws/service/...); the grant reads only AWS-published public parameters, none of the account's own.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/DopLab-*]',
+        reason: 'CloudFormation names lab instance profiles after their stack (DopLab-<lab>-...), so the prefix is the tightest scope.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/DopLab-*]',

@@ -45,7 +45,14 @@ describe('DopLab-Base', () => {
         Effect: 'Allow',
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, '::parameter/aws/service/*']] },
       },
+      expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':instance-profile/DopLab-*']] } }),
+      {
+        Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, '::parameter/aws/service/*']] },
+      },
     ]);
+    expect((statements[3].Action as string[]).every((a) => a.startsWith('iam:') && a.includes('InstanceProfile'))).toBe(true);
     const iamActions = statements[1].Action as string[];
     expect(iamActions.every((a) => a.startsWith('iam:'))).toBe(true);
     expect(iamActions).toEqual(expect.arrayContaining(['iam:CreateRole', 'iam:DeleteRole', 'iam:PassRole', 'iam:PutRolePolicy']));
