@@ -43,9 +43,18 @@ async function resourcePatterns(service: string, action: string): Promise<string
   return Promise.all(details.resourceTypes.map(async (t) => (await iamResourceTypeDetails(service, t.name)).arn));
 }
 
+/**
+ * AWS's public parameters (the latest AMI ids…) have no account in their ARN: `arn:aws:ssm:us-east-2::parameter/aws/service/...`
+ * (Systems Manager User Guide, "Working with public parameters"). The reference's parameter type has `${Account}`, so such
+ * an ARN is matched as the same parameter of a placeholder account. Only `/aws/service/` parameters: any other ARN
+ * without an account still fits nothing.
+ */
+const PUBLIC_PARAMETER = /^(arn:[^:]+:ssm:[^:]*:):(parameter\/aws\/service\/.*)$/;
+
 /** Whether a resource fits one of the patterns (`*` fits everything). */
 function fits(resource: string, patterns: readonly string[]): boolean {
-  return resource === '*' || patterns.some((p) => resourceStringMatchesResourceTypePattern(resource, p));
+  const candidate = resource.replace(PUBLIC_PARAMETER, '$1000000000000:$2');
+  return resource === '*' || patterns.some((p) => resourceStringMatchesResourceTypePattern(candidate, p));
 }
 
 /** One rule broken by one statement (an error unless `severity` says `warning`). */

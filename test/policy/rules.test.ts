@@ -41,6 +41,12 @@ describe('static validation against the Service Authorization Reference', () => 
     expect(findings.map((f) => f.problem)).toEqual([expect.stringContaining('no resource fits its resource types'), expect.stringContaining('fits no resource type')]);
   });
 
+  it("accepts an AWS public parameter's ARN, which has no account, and no other SSM parameter without one", async () => {
+    expect(await validateDocument('fixture', allow('ssm:GetParameters', 'arn:aws:ssm:eu-west-1::parameter/aws/service/ami-amazon-linux-latest/*'))).toEqual([]);
+    const findings = await validateDocument('fixture', allow('ssm:GetParameters', 'arn:aws:ssm:eu-west-1::parameter/orders/api-key'));
+    expect(findings.map((f) => f.problem)).toEqual([expect.stringContaining('no resource fits its resource types'), expect.stringContaining('fits no resource type')]);
+  });
+
   it('rejects an unknown condition key, and a service key of another service', async () => {
     const findings = await validateDocument('fixture', allow('sns:Publish', '*', { StringEquals: { 'aws:SourceAcount': '1', 's3:x-amz-acl': 'private' } }));
     expect(findings.map((f) => f.problem)).toEqual([expect.stringContaining('aws:SourceAcount (StringEquals) does not exist'), expect.stringContaining('s3:x-amz-acl belongs to s3')]);
