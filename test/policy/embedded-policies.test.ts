@@ -74,3 +74,25 @@ describe('a CodeArtifact repository', () => {
     expect((await validatePolicies('DopLab-fixture', tp.policies)).map(describeFinding)).toEqual([]);
   });
 });
+
+describe("a declared call's resourcePolicy (a resource the stack does not create, e.g. a learner's KMS key)", () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const template: Template = {
+    Resources: {
+      Cleanup: {
+        Type: 'AWS::IAM::Role',
+        Properties: { RoleName: 'cleanup', AssumeRolePolicyDocument: { Statement: [] }, Policies: [{ PolicyName: 'P', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:ScheduleKeyDeletion', Resource: 'arn:aws:kms:eu-west-1:111122223333:key/*' }] } }] },
+      },
+    },
+  };
+  const keyPolicy = (principal: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:*', Resource: '*' }] });
+  const schedules = (resourcePolicy?: ReturnType<typeof keyPolicy>) => ({ role: 'Cleanup', purpose: 'cleanup', calls: () => [{ action: 'kms:ScheduleKeyDeletion', resource: keyArn, ...(resourcePolicy ? { resourcePolicy } : {}) }] });
+
+  it('is simulated with the call: the identity policy counts only when the key policy lets the account delegate', async () => {
+    const tp = templatePolicies(template, env);
+    expect(await proveRoleCalls('DopLab-fixture', tp, [schedules(keyPolicy('arn:aws:iam::111122223333:root'))], env)).toEqual([]);
+    // No key policy given, or one for another account: KMS refuses whatever the role's own policy says.
+    expect(await proveRoleCalls('DopLab-fixture', tp, [schedules()], env)).toEqual([expect.stringContaining('kms:ScheduleKeyDeletion on ' + keyArn + ' is ImplicitlyDenied')]);
+    expect(await proveRoleCalls('DopLab-fixture', tp, [schedules(keyPolicy('arn:aws:iam::444455556666:root'))], env)).toEqual([expect.stringContaining('ImplicitlyDenied')]);
+  });
+});
