@@ -1,14 +1,23 @@
 // The calls each role of the security-monitoring stack must be able to make (policy proofs, issue 10), formed as the
 // code forms them. No aws-cdk-lib import: plain data.
-import type { CallEnv, DeclaredCall, LabRoleCalls } from '../../lib/policy/calls';
+import { alarmPublishes, lambdaAssumesRole, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
+import type { PolicyDocument } from '../../lib/policy/template-policies';
 import { LAB_ID, TRAIL_LOG_GROUP_NAME, TRAIL_NAME } from './contract';
+import { solutionKeyPolicy } from './solution';
 
 const logGroupArn = (env: CallEnv, name: string) => `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:${name}`;
 const trailArn = (env: CallEnv) => `arn:${env.partition}:cloudtrail:${env.region}:${env.account}:trail/${TRAIL_NAME}`;
 /** A key the learner creates: any id, in this account and region. */
 const keyArn = (env: CallEnv) => `arn:${env.partition}:kms:${env.region}:${env.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-/** The bucket's generated name: CloudFormation picks it. */
-const BUCKET = 'doplab-security-monitoring-trailbucketa831ce63-1x2y3z4w5v6u';
+/** The trail bucket (CloudFormation generates its name). */
+const BUCKET = '@{TrailBucket.Arn}';
+/** A log file CloudTrail writes: AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/<name>.json.gz. */
+const logFile = (env: CallEnv) => `${BUCKET}/AWSLogs/${env.account}/CloudTrail/${env.region}/2026/11/27/${env.account}_CloudTrail_${env.region}_20261127T1200Z_abcdEFGH1234ijkl.json.gz`;
+/**
+ * KMS honours the cleanup role's identity policy only if the key policy lets the account delegate: the key the learner
+ * makes carries the solution's key policy (its first statement does).
+ */
+const learnerKeyPolicy = (env: CallEnv): PolicyDocument => JSON.parse(solutionKeyPolicy(env.partition, env.account, trailArn(env))) as PolicyDocument;
 
 export const roleCalls: LabRoleCalls = [
   {
@@ -34,18 +43,38 @@ export const roleCalls: LabRoleCalls = [
         { action: 'cloudtrail:GetTrail', resource: trailArn(env) },
         { action: 'cloudtrail:StopLogging', resource: trailArn(env) },
         { action: 'cloudtrail:DescribeTrails', resource: '*' },
-        { action: 'kms:DescribeKey', resource: keyArn(env) },
-        { action: 'kms:ScheduleKeyDeletion', resource: keyArn(env) },
+        { action: 'kms:DescribeKey', resource: keyArn(env), resourcePolicy: learnerKeyPolicy(env) },
+        { action: 'kms:ScheduleKeyDeletion', resource: keyArn(env), resourcePolicy: learnerKeyPolicy(env) },
         { action: 'logs:DescribeLogGroups', resource: '*' },
         { action: 'logs:DescribeMetricFilters', resource: `${logGroupArn(env, TRAIL_LOG_GROUP_NAME)}:*` },
         { action: 'cloudwatch:DescribeAlarms', resource: `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:*` },
         { action: 'cloudwatch:DeleteAlarms', resource: `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:security-root-usage` },
-        { action: 's3:ListBucket', resource: `arn:${env.partition}:s3:::${BUCKET}` },
-        { action: 's3:DeleteObject', resource: `arn:${env.partition}:s3:::${BUCKET}/AWSLogs/${env.account}/CloudTrail/${env.region}/2026/11/27/file.json.gz` },
+        { action: 's3:ListBucket', resource: BUCKET },
+        { action: 's3:DeleteObject', resource: logFile(env) },
+        // DeleteObjects needs it for versioned keys; the bucket is unversioned, yet the grant keeps the handler's command covered.
+        { action: 's3:DeleteObjectVersion', resource: logFile(env) },
       ];
     },
   },
 ];
+
+/** The service deliveries the lab relies on, under the resource policies (and trust policies) of the stack. */
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => {
+  const fromTrail = { 'aws:SourceAccount': env.account, 'aws:SourceArn': trailArn(env) };
+  return [
+    { principal: 'cloudtrail.amazonaws.com', purpose: `CloudTrail checks the ACL of trail ${TRAIL_NAME}'s bucket`, action: 's3:GetBucketAcl', resource: BUCKET, context: fromTrail },
+    {
+      principal: 'cloudtrail.amazonaws.com',
+      purpose: `CloudTrail delivers trail ${TRAIL_NAME}'s log files`,
+      action: 's3:PutObject',
+      resource: logFile(env),
+      context: { ...fromTrail, 's3:x-amz-acl': 'bucket-owner-full-control' },
+    },
+    { principal: 'cloudtrail.amazonaws.com', purpose: `CloudTrail assumes its role to deliver to ${TRAIL_LOG_GROUP_NAME}`, action: 'sts:AssumeRole', resource: '@{TrailLogsRole.Arn}', context: fromTrail },
+    alarmPublishes(env, '@{SecurityTopic.Ref}', 'security-root-usage'),
+    lambdaAssumesRole(env, 'Cleanup/Handler/Role'),
+  ];
+};
 
 /** What the reference solution sends, with the learner's credentials (not a role of the stack). */
 export const solutionActions: readonly string[] = [

@@ -122,7 +122,7 @@ export class SecurityMonitoringStack extends DopLabStack {
           resources: [this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
         }),
         new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
-        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects('*')] }),
+        new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [bucket.arnForObjects('*')] }),
       ],
     });
     Validations.of(cleanup.handler.role).acknowledge(

@@ -2,6 +2,7 @@
 // that makes the calls. The policy proofs (test/policy/) simulate each declared call against the
 // synthesized policies with AWS's own rules, so a role that AWS would deny fails `npm test`.
 // No aws-cdk-lib import: declarations are plain data.
+import type { PolicyDocument } from './template-policies';
 
 /** The deployed stack's environment, from which a declared call's ARN is formed. */
 export interface CallEnv {
@@ -34,6 +35,12 @@ export interface DeclaredCall {
   readonly context?: Readonly<Record<string, string | readonly string[]>>;
   /** Set when the scenario intends AWS to refuse this call (the flaw the learner fixes): why. */
   readonly deniedBecause?: string;
+  /**
+   * The resource policy of a target the stack does not create, as the lab's code writes it: e.g. the key policy of a
+   * KMS key the learner makes (KMS honours a role's identity policy only when the key policy lets the account delegate).
+   * @default the template's resource policy for `resource`, if any
+   */
+  readonly resourcePolicy?: PolicyDocument;
 }
 
 /** The calls of one role. */

@@ -41,7 +41,7 @@ export function simulateRoleCall(
   resourcePolicies: readonly ResourcePolicy[],
 ): Promise<CallDecision> {
   const { account } = env;
-  const resourcePolicy = call.resource === '*' ? undefined : resourcePolicyFor(resourcePolicies, call.resource)?.policy;
+  const resourcePolicy = call.resourcePolicy ?? (call.resource === '*' ? undefined : resourcePolicyFor(resourcePolicies, call.resource)?.policy);
   return decide({
     request: {
       principal: role.arn.replace(/:role\/(.+)$/, (_, name: string) => `:assumed-role/${name.split('/').pop()}/proof`).replace(':iam::', ':sts::'),

