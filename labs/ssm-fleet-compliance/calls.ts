@@ -1,5 +1,5 @@
 // The calls each role of the ssm-fleet-compliance stack must be able to make (policy proofs, issue 10).
-import type { CallEnv, DeclaredCall, LabRoleCalls } from '../../lib/policy/calls';
+import { lambdaAssumesRole, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import { LAB_ID } from './contract';
 
 const arn = (env: CallEnv, service: string, resource: string) => `arn:${env.partition}:${service}:${env.region}:${env.account}:${resource}`;
@@ -22,8 +22,8 @@ const INSTANCE_ID = 'i-0a1b2c3d4e5f60718';
 
 export const roleCalls: LabRoleCalls = [
   {
-    // Its only policy is the AWS-managed AmazonSSMManagedInstanceCore (what the SSM Agent calls); the proofs here
-    // simulate inline policies, so this role declares the agent calls the managed policy covers, for the shared proofs.
+    // Its only policy is the AWS-managed AmazonSSMManagedInstanceCore (what the SSM Agent calls), which the proofs
+    // simulate from its vendored document (test/policy/managed/).
     role: 'InstanceRole',
     purpose: 'fleet instances (SSM Agent, through AmazonSSMManagedInstanceCore)',
     calls: (env) => [
@@ -52,6 +52,15 @@ export const roleCalls: LabRoleCalls = [
       { action: 'ssm:DeletePatchBaseline', resource: arn(env, 'ssm', `patchbaseline/${BASELINE_ID}`) },
     ],
   },
+];
+
+/**
+ * The service deliveries the lab relies on: EC2 assuming the instance role (through the instance profile) and Lambda
+ * running the cleanup function. The SSM Agent then calls Systems Manager with the instance role's credentials (roleCalls).
+ */
+export const servicePrincipalCalls: LabServicePrincipalCalls = (env) => [
+  { principal: 'ec2.amazonaws.com', purpose: 'EC2 gives the fleet instances the instance role', action: 'sts:AssumeRole', resource: '@{InstanceRole.Arn}', context: { 'aws:SourceAccount': env.account } },
+  lambdaAssumesRole(env, 'Cleanup/Handler/Role'),
 ];
 
 /** What the reference solution calls, with the learner's own credentials (no role of the stack). */

@@ -14,6 +14,8 @@ interface TypeActions {
   readonly on?: (properties: Record<string, unknown>, env: { partition: string; region: string; account: string }) => string;
   /** Service-linked role CloudFormation may have to create on first use (iam:AWSServiceName). */
   readonly serviceLinkedRole?: string;
+  /** Names of roles the resource hands to a service by name, not ARN (iam:PassRole on each): an instance profile's roles. */
+  readonly passesRoleNames?: (properties: Record<string, unknown>) => readonly string[];
 }
 
 /** Resource types lab templates declare → the calls CloudFormation makes for them. A type missing here fails the proofs. */
@@ -22,6 +24,12 @@ export const CFN_ACTIONS: Readonly<Record<string, TypeActions>> = {
   'AWS::CloudFormation::WaitConditionHandle': { actions: [] },
   'AWS::IAM::Role': { actions: ['iam:CreateRole', 'iam:GetRole', 'iam:TagRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRole'] },
   'AWS::IAM::Policy': { actions: ['iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy'] },
+  // iam:AddRoleToInstanceProfile has iam:PassRole as dependent action (Service Authorization Reference), and ec2:RunInstances
+  // with the profile passes the same role: iam:PassRole on each role of the profile.
+  'AWS::IAM::InstanceProfile': {
+    actions: ['iam:CreateInstanceProfile', 'iam:GetInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:TagInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
+    passesRoleNames: (p) => ((p.Roles as unknown[] | undefined) ?? []).map(String),
+  },
   'AWS::Lambda::Function': { actions: ['lambda:CreateFunction', 'lambda:GetFunction', 'lambda:TagResource', 'lambda:UpdateFunctionConfiguration', 'lambda:DeleteFunction'] },
   'AWS::Lambda::Permission': { actions: ['lambda:AddPermission', 'lambda:RemovePermission'] },
   'AWS::Logs::LogGroup': { actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:TagResource', 'logs:DescribeLogGroups', 'logs:DeleteLogGroup'] },
@@ -184,6 +192,7 @@ export async function cloudFormationCalls(resolver: TemplateResolver): Promise<{
           : [row.on ? row.on(properties, resolver.env) : targetOf(resolver, logicalId)];
     for (const arn of target) for (const action of row.actions) calls.push(at(action, await resourceFor(action, arn)));
     for (const role of passedRoles(properties, partition)) calls.push(at('iam:PassRole', role));
+    for (const name of row.passesRoleNames?.(properties) ?? []) calls.push(at('iam:PassRole', `arn:${partition}:iam::${account}:role/${name}`));
     if (row.serviceLinkedRole) {
       const slr = `arn:${partition}:iam::${account}:role/aws-service-role/${row.serviceLinkedRole}/AWSServiceRoleFor${row.serviceLinkedRole.split('.')[0]}`;
       calls.push(at('iam:CreateServiceLinkedRole', slr, { 'iam:AWSServiceName': row.serviceLinkedRole }));

@@ -37,6 +37,7 @@ export const RESOURCE_TYPES: Readonly<Record<string, TypeRow>> = {
   'AWS::IAM::Role': { nameProperty: 'RoleName', maxLength: 64, arn: 'arn:${partition}:iam::${account}:role/${name}', attributes: { RoleId: 'AROA${ID}' } },
   'AWS::IAM::ManagedPolicy': { nameProperty: 'ManagedPolicyName', maxLength: 128, ref: 'arn', arn: 'arn:${partition}:iam::${account}:policy/${name}', attributes: { PolicyArn: '${arn}' } },
   'AWS::IAM::Policy': {},
+  'AWS::IAM::InstanceProfile': { nameProperty: 'InstanceProfileName', maxLength: 128, arn: 'arn:${partition}:iam::${account}:instance-profile/${name}' },
   'AWS::Lambda::Function': { nameProperty: 'FunctionName', maxLength: 64, arn: 'arn:${partition}:lambda:${region}:${account}:function:${name}' },
   // Ref of an alias or a version returns its ARN (CloudFormation template reference, AWS::Lambda::Alias / ::Version).
   'AWS::Lambda::Alias': { nameProperty: 'Name', maxLength: 128, parentProperty: 'FunctionName', ref: 'arn', arn: 'arn:${partition}:lambda:${region}:${account}:function:${parent}:${name}', attributes: { AliasArn: '${arn}' } },
