@@ -3,12 +3,12 @@ import { lab as artifactRepositories } from './artifact-repositories/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
 import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
+import { lab as eventbridgeIncidents } from './eventbridge-incidents/lab';
 import { lab as lambdaCanary } from './lambda-canary/lab';
 import { lab as permissionBoundaries } from './permission-boundaries/lab';
-import { lab as eventbridgeIncidents } from './eventbridge-incidents/lab';
 import { lab as pipelineTestStage } from './pipeline-test-stage/lab';
-import { lab as securityMonitoring } from './security-monitoring/lab';
 import { lab as scalingSelfHealing } from './scaling-self-healing/lab';
+import { lab as securityMonitoring } from './security-monitoring/lab';
 import { lab as ssmFleetCompliance } from './ssm-fleet-compliance/lab';
 import { lab as stacksetsMultiRegion } from './stacksets-multi-region/lab';
 
@@ -19,12 +19,12 @@ export const LABS: readonly Lab<any, any>[] = [
   codedeployBlueGreen,
   stacksetsMultiRegion,
   configRemediation,
-  lambdaCanary,
-  permissionBoundaries,
-  eventbridgeIncidents,
-  artifactRepositories,
   pipelineTestStage,
-  securityMonitoring,
-  scalingSelfHealing,
+  artifactRepositories,
+  lambdaCanary,
   ssmFleetCompliance,
+  scalingSelfHealing,
+  eventbridgeIncidents,
+  permissionBoundaries,
+  securityMonitoring,
 ];
