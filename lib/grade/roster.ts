@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { DoplabError } from '../errors';
 import { nearest } from '../suggest';
+import { partitionOf } from '../sdk-facts';
 
 /** One learner of a class, as the roster gives it. */
 export interface RosterEntry {
@@ -109,7 +110,9 @@ export function parseRoster(text: string, name: string, defaults: RosterDefaults
     else if (!ACCOUNT_ID.test(accountId)) at(`account_id "${accountId}" is not a 12-digit AWS account id (keep leading zeros: quote it if a spreadsheet drops them)`);
 
     let roleArn = cell('role_arn');
-    if (roleArn === undefined && defaults.roleName !== undefined && accountId !== undefined && ACCOUNT_ID.test(accountId)) roleArn = `arn:aws:iam::${accountId}:role/${defaults.roleName}`;
+    // The role lives in the partition of the learner's region (aws-cn, aws-us-gov), not always `aws`.
+    const partition = partitionOf(cell('region') ?? defaults.region ?? '');
+    if (roleArn === undefined && defaults.roleName !== undefined && accountId !== undefined && ACCOUNT_ID.test(accountId)) roleArn = `arn:${partition}:iam::${accountId}:role/${defaults.roleName}`;
     if (roleArn === undefined) {
       if (defaults.roleName === undefined) at('role_arn is empty (or pass --role-name)');
     } else {

@@ -34,6 +34,11 @@ describe('roster', () => {
     expect(entry.roleArn).toBe('arn:aws:iam::111122223333:role/Grader');
   });
 
+  it('builds the role ARN in the partition of the learner’s region (aws-cn, aws-us-gov)', () => {
+    const entries = parseRoster('learner,account_id,region\nalice,111122223333,cn-north-1\nbob,222233334444,us-gov-west-1\n', 'class.csv', { roleName: 'Grader' });
+    expect(entries.map((e) => e.roleArn)).toEqual(['arn:aws-cn:iam::111122223333:role/Grader', 'arn:aws-us-gov:iam::222233334444:role/Grader']);
+  });
+
   it('takes the external id for rows without one from --external-id, a row’s own first', () => {
     const entries = parseRoster('learner,account_id,external_id\nalice,111122223333,\nbob,222233334444,own-id\n', 'x', { roleName: 'R', region: 'eu-west-1', externalId: 'class-id' });
     expect(entries.map((e) => e.externalId)).toEqual(['class-id', 'own-id']);
