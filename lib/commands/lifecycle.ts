@@ -74,7 +74,8 @@ async function labAssembly(lab: AnyLab, aws: ToolkitOptions, io: Io, context: Re
     addBaseStack(app);
     stackModule.addLabStack(app);
     return app.synth();
-  });
+    // Measured: without it every synth and deploy left its cloud assembly in the temp directory (cdk.outXXXX).
+  }, { disposeOutdir: true });
   const select = (name: string) => ({ strategy: toolkitLib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [name] });
   return { toolkit, assembly, select };
 }

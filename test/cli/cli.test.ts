@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB, ROOT, SOLVED, STARTING, doplab, hasStackTrace, isolatedEnv } from './helpers';
@@ -244,5 +244,12 @@ describe('doplab synth', () => {
     );
     expect(template.Outputs).toHaveProperty('AppLogGroupName');
     expect(run.stderr).toContain('Synthesis time');
+  });
+
+  it('leaves no synthesized cloud assembly behind in the temporary directory', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'doplab-synth-tmp-'));
+    const run = doplab(['synth', LAB], { ...isolatedEnv(), TMPDIR: tmp });
+    expect(run.status).toBe(0);
+    expect(readdirSync(tmp).filter((name) => name.startsWith('cdk.out'))).toEqual([]);
   });
 });
