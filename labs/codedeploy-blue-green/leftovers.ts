@@ -1,9 +1,9 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CodeDeployClient, GetDeploymentConfigCommand, ListDeploymentConfigsCommand } from '@aws-sdk/client-codedeploy';
 import { ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
-import { allPages, partitionOf } from '../../lib/sdk-facts';
+import { customDeploymentConfigs } from '../../lib/lifecycle/codedeploy-leftovers';
+import { allPages } from '../../lib/sdk-facts';
 import { LAB_ID, Outputs, TASK_FAMILY } from './contract';
 
 /**
@@ -13,7 +13,7 @@ import { LAB_ID, Outputs, TASK_FAMILY } from './contract';
  * function has a name of their choosing, so it is theirs to delete (README, Clean up).
  */
 export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
-  return [...(await alarms(ctx)), ...(await taskDefinitions(ctx)), ...(await deploymentConfigs(ctx)), ...(await logGroups(ctx))];
+  return [...(await alarms(ctx)), ...(await taskDefinitions(ctx)), ...(await customDeploymentConfigs(ctx, 'ECS')), ...(await logGroups(ctx))];
 }
 
 /** Alarms on ALB metrics of the lab's target groups or load balancer; their generated names come from the stack outputs. */
@@ -49,31 +49,6 @@ async function taskDefinitions(ctx: LeftoverContext): Promise<Leftover[]> {
   return arns
     .filter((arn) => arn.split('/').pop()?.replace(/:\d+$/, '') === TASK_FAMILY)
     .map((arn) => ({ resource: arn, region: ctx.region, reason: `ACTIVE revision of the lab's task family ${TASK_FAMILY}` }));
-}
-
-/**
- * Custom ECS deployment configurations: CodeDeploy records no owner, so those created since the stack was
- * (all of them when its creation time is unknown) count.
- */
-async function deploymentConfigs(ctx: LeftoverContext): Promise<Leftover[]> {
-  const found: Leftover[] = [];
-  const codedeploy = ctx.client(CodeDeployClient);
-  const since = ctx.stack?.createdAt;
-  const names = await allPages(async (nextToken) => {
-    const page = await codedeploy.send(new ListDeploymentConfigsCommand({ nextToken }));
-    return { items: page.deploymentConfigsList, next: page.nextToken };
-  });
-  for (const name of names) {
-    if (name.startsWith('CodeDeployDefault.')) continue;
-    const info = (await codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: name }))).deploymentConfigInfo;
-    if (info?.computePlatform !== 'ECS' || (since && info.createTime && info.createTime < since)) continue;
-    found.push({
-      resource: `arn:${partitionOf(ctx.region)}:codedeploy:${ctx.region}:${ctx.account}:deploymentconfig:${name}`,
-      region: ctx.region,
-      reason: 'custom ECS deployment configuration made while the lab was deployed (aws deploy delete-deployment-config)',
-    });
-  }
-  return found;
 }
 
 /** The stack gives each function an explicit log group; Lambda would create `/aws/lambda/<function>` implicitly. */

@@ -1,8 +1,8 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CodeDeployClient, GetDeploymentConfigCommand, ListDeploymentConfigsCommand } from '@aws-sdk/client-codedeploy';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
-import { allPages, partitionOf } from '../../lib/sdk-facts';
+import { customDeploymentConfigs } from '../../lib/lifecycle/codedeploy-leftovers';
+import { allPages } from '../../lib/sdk-facts';
 import { FUNCTION_NAME, HOOK_FUNCTION_NAME, LAB_ID } from './contract';
 
 /**
@@ -11,7 +11,7 @@ import { FUNCTION_NAME, HOOK_FUNCTION_NAME, LAB_ID } from './contract';
  * lab's functions. The deployment groups and the published versions go with the application and the function.
  */
 export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
-  return [...(await alarms(ctx)), ...(await deploymentConfigs(ctx)), ...(await logGroups(ctx))];
+  return [...(await alarms(ctx)), ...(await customDeploymentConfigs(ctx, 'Lambda')), ...(await logGroups(ctx))];
 }
 
 /** Alarms on a Lambda metric of the pricing function (any version or alias), directly or in metric math. */
@@ -28,31 +28,6 @@ async function alarms(ctx: LeftoverContext): Promise<Leftover[]> {
   return metricAlarms
     .filter(watchesFunction)
     .map((a) => ({ resource: a.AlarmArn ?? a.AlarmName ?? '?', region: ctx.region, reason: `alarm on the lab's function ${FUNCTION_NAME} (learner-made, untagged)` }));
-}
-
-/**
- * Custom Lambda deployment configurations: CodeDeploy records no owner, so those created since the stack was
- * (all of them when its creation time is unknown) count.
- */
-async function deploymentConfigs(ctx: LeftoverContext): Promise<Leftover[]> {
-  const found: Leftover[] = [];
-  const codedeploy = ctx.client(CodeDeployClient);
-  const since = ctx.stack?.createdAt;
-  const names = await allPages(async (nextToken) => {
-    const page = await codedeploy.send(new ListDeploymentConfigsCommand({ nextToken }));
-    return { items: page.deploymentConfigsList, next: page.nextToken };
-  });
-  for (const name of names) {
-    if (name.startsWith('CodeDeployDefault.')) continue;
-    const info = (await codedeploy.send(new GetDeploymentConfigCommand({ deploymentConfigName: name }))).deploymentConfigInfo;
-    if (info?.computePlatform !== 'Lambda' || (since && info.createTime && info.createTime < since)) continue;
-    found.push({
-      resource: `arn:${partitionOf(ctx.region)}:codedeploy:${ctx.region}:${ctx.account}:deploymentconfig:${name}`,
-      region: ctx.region,
-      reason: 'custom Lambda deployment configuration made while the lab was deployed (aws deploy delete-deployment-config)',
-    });
-  }
-  return found;
 }
 
 /** The stack gives each function an explicit log group; Lambda would create `/aws/lambda/<function>` implicitly. */
