@@ -44,6 +44,8 @@ function buildIsCurrent() {
 }
 
 if (process.env.DOPLAB_FROM_SOURCES !== '1' && buildIsCurrent()) {
+  // Compiled code of the build and what it loads is kept between runs (bin/compile-cache.js).
+  require('./compile-cache').enableCompileCache(require.main);
   require(BUILT);
 } else {
   let tsx;

@@ -162,6 +162,7 @@ describe('bin/doplab.js, the launcher', () => {
     rmSync(tree, { recursive: true, force: true });
     mkdirSync(join(tree, 'bin'), { recursive: true });
     copyFileSync(join(ROOT, 'bin', 'doplab.js'), join(tree, 'bin', 'doplab.js'));
+    copyFileSync(join(ROOT, 'bin', 'compile-cache.js'), join(tree, 'bin', 'compile-cache.js'));
     file('bin/doplab.ts', "process.stdout.write('sources');");
     file('lib/cli.ts', 'export {};');
     file('labs/some-lab/README.md', '# a lab');
@@ -191,6 +192,22 @@ describe('bin/doplab.js, the launcher', () => {
     utimesSync(join(tree, 'labs', 'some-lab', 'README.md'), past, past);
     unlinkSync(join(tree, 'checkers', 'some-lab.ts'));
     expect(launch()).toBe('sources');
+  });
+
+  it("keeps the build's compiled code between runs, and compiles a changed module afresh", () => {
+    const cache = join(tree, 'compile-cache');
+    // Two modules, so that the second is compiled through the cache hook (the entry is compiled before it is installed on Node 20).
+    file('dist/bin/doplab.js', "process.stdout.write(require('./said'));");
+    file('dist/bin/said.js', "module.exports = 'build';");
+    expect(launch({ NODE_COMPILE_CACHE: cache })).toBe('build');
+    const entries = readdirSync(cache);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(launch({ NODE_COMPILE_CACHE: cache })).toBe('build');
+    expect(readdirSync(cache)).toEqual(entries);
+    // Same length (all V8 itself compares), new content: not the cached code.
+    file('dist/bin/said.js', "module.exports = 'BUILD';", builtAt);
+    expect(launch({ NODE_COMPILE_CACHE: cache })).toBe('BUILD');
+    expect(launch({ NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: '1' })).toBe('BUILD');
   });
 
   it('runs the sources when there is no build, or when DOPLAB_FROM_SOURCES=1', () => {
