@@ -136,6 +136,16 @@ describe('the compiled build', () => {
     expect(JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}')).toEqual({ code: 0, clients: [] });
   });
 
+  it('bundles into the catalogue only the labs\' data (lab.ts, contract.ts): every other module stays one instance, required from its own file', () => {
+    const catalogue = readFileSync(join(out, 'labs', 'index.js'), 'utf8');
+    const inlined = [...catalogue.matchAll(/^\/\/ (\S+\.ts)$/gm)].map((m) => m[1]);
+    expect(inlined.filter((f) => f !== 'labs/index.ts' && !/^labs\/[\w-]+\/(lab|contract)\.ts$/.test(f))).toEqual([]);
+    expect(inlined).toEqual(expect.arrayContaining(LABS.map((lab) => `labs/${lab.id}/lab.ts`)));
+    const required = new Set([...catalogue.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
+    expect([...required]).toEqual(['../lib/lab']);
+    expect(existsSync(join(out, 'lib', 'lab.js'))).toBe(true);
+  });
+
   it("ships every file the code reads beside itself: lab instructions, example facts, baseline templates, handler files", () => {
     const assets = ['lib', 'labs', 'checkers'].flatMap((dir) => (readdirSync(join(ROOT, dir), { recursive: true }) as string[]).map((f) => join(dir, f)));
     const expected = assets.filter((f) => !f.endsWith('.ts') && statSync(join(ROOT, f)).isFile());
