@@ -58,6 +58,9 @@ const withoutZodLocales = {
   },
 };
 
+/** What every esbuild run here produces: CommonJS for Node 20, returned rather than written. */
+const ESBUILD = { format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning', write: false };
+
 /** Node built-ins a vendored bundle requires on first use (see the header). */
 const LAZY_BUILTIN = /^(\s*)var ([\w$]+) = require\("(node:child_process)"\);$/gm;
 
@@ -66,14 +69,10 @@ async function vendor(staging) {
   for (const name of VENDORED) {
     const outfile = join(staging, 'vendor', `${name}.js`);
     const { outputFiles } = await esbuild.build({
+      ...ESBUILD,
       stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: ROOT, loader: 'js' },
       bundle: true,
-      write: false,
       outfile,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'warning',
       plugins: name === 'zod' ? [withoutZodLocales] : [],
     });
     const code = outputFiles[0].text;
@@ -89,14 +88,10 @@ async function catalogue(staging) {
   const inlined = /[/\\]labs[/\\][\w-]+[/\\](lab|contract)\.ts$/;
   const outfile = join(staging, 'labs', 'index.js');
   const { outputFiles } = await require('esbuild').build({
+    ...ESBUILD,
     entryPoints: [index],
     bundle: true,
-    write: false,
     outfile,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
     plugins: [
       {
         name: 'catalogue-data-only',
@@ -145,17 +140,7 @@ async function build(outdir) {
   // Built beside the target, then swapped in: a doplab run at that moment sees the old build or the new one.
   const staging = `${outdir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
-  const { outputFiles } = require('esbuild').buildSync({
-    write: false,
-    entryPoints: code,
-    outdir: staging,
-    outbase: ROOT,
-    bundle: false,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  const { outputFiles } = require('esbuild').buildSync({ ...ESBUILD, entryPoints: code, outdir: staging, outbase: ROOT, bundle: false });
   const bundled = await catalogue(staging);
   for (const file of [...outputFiles.filter((f) => f.path !== bundled.path), bundled]) {
     mkdirSync(dirname(file.path), { recursive: true });
