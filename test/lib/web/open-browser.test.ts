@@ -131,6 +131,8 @@ if (!existsSync(CHROMIUM)) {
       expect(await pending.locator('.hint').textContent()).toBe(LAB.checker.checks.find((c) => c.id === 'alarm-receiving-data')!.hint);
       expect(await page.textContent('#score')).toMatch(/^Score \d+\/\d+ — \d+ passed, 0 failed, 1 pending$/);
       expect(await page.textContent('#check-note')).toContain(`checking again in ${RECHECK_MS / 1000} s`);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'open-page-pending.png') });
       // The same read-only calls as doplab check.
       const actions = [...new Set(fake.requests.map((r) => r.action))].sort();
       expect(actions).toEqual(checkerActions(LAB.checker));
