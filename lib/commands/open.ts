@@ -117,7 +117,7 @@ function untilInterrupted(): { promise: Promise<void>; dispose: () => void } {
  * until Ctrl-C. Exit 0 when stopped; usage and environment errors (port in use, no credentials) before it
  * starts.
  */
-export async function openLab(lab: AnyLab, aws: AwsOptions, io: Io, options: OpenOptions, deps: OpenDeps = {}): Promise<number> {
+export async function openLab(lab: AnyLab, aws: AwsOptions & { verbose?: boolean }, io: Io, options: OpenOptions, deps: OpenDeps = {}): Promise<number> {
   const port = parsePort(options.port);
   const { startLabPage }: typeof import('../web/lab-page') = require('../web/lab-page');
   let session: AwsSession | undefined;
@@ -152,7 +152,11 @@ export async function openLab(lab: AnyLab, aws: AwsOptions, io: Io, options: Ope
       onResult: (result) => {
         if (result.source === 'aws' && result.checks.every((c) => c.optional || c.status === 'PASS')) rememberPassed(result, io);
       },
-      onInternalError: (error) => io.err(`doplab: internal error in the page: ${(error as Error)?.stack ?? String(error)}`),
+      onInternalError: (error) => {
+        io.err(`doplab: internal error in the page: ${(error as Error)?.message ?? String(error)}`);
+        io.err('  This is a bug in doplab; please report it with the output of the same command run with --verbose.');
+        if (aws.verbose && error instanceof Error) io.err(error.stack ?? '');
+      },
     });
     try {
       io.out(server.url);

@@ -1,28 +1,25 @@
 // `doplab open` in a real browser: Debian's chromium driven by playwright-core (never a downloaded browser),
 // against the page the command serves and a local AWS endpoint (test/support/fake-aws) that the page's
 // checks read through the SDK's whole stack.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { AwsSession, isReadOnlyAction } from '../../../lib/aws/clients';
 import { EXPIRES_AT_OUTPUT } from '../../../lib/cdk/base-names';
 import { openLab } from '../../../lib/commands/open';
 import { checkerActions } from '../../../lib/engine';
 import type { Io } from '../../../lib/io';
 import { findLab } from '../../../lib/registry';
+import { ARTIFACTS, NO_CHROMIUM, hasChromium, launchChromium } from '../../support/chromium';
 import { FakeAws, fakeStateFromFacts } from '../../support/fake-aws';
 
-const CHROMIUM = '/usr/bin/chromium';
 const LAB = findLab('cloudwatch-metric-filters');
 const SOLVED = LAB.examples.solved;
-/** Screenshots land here (gitignored) for a human to look at. */
-const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts');
 const RECHECK_MS = 1000;
 
-if (!existsSync(CHROMIUM)) {
+if (!hasChromium()) {
   describe('doplab open in chromium', () => {
-    it.skip(`skipped: no Debian chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`, () => undefined);
+    it.skip(NO_CHROMIUM, () => undefined);
   });
 } else {
   describe('doplab open in chromium', () => {
@@ -62,12 +59,7 @@ if (!existsSync(CHROMIUM)) {
         exited.catch(() => undefined);
       });
       url = await listening;
-      context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'doplab-chromium-profile-')), {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1280, height: 900 },
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      });
+      context = await launchChromium({ viewport: { width: 1280, height: 900 } });
       page = await context.newPage();
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(url);

@@ -10,7 +10,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCo
 import * as stsSdk from '@aws-sdk/client-sts';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,7 @@ import { DoplabError } from '../../../lib/errors';
 import type { FactsFile } from '../../../lib/facts-file';
 import type { Io } from '../../../lib/io';
 import { findLab } from '../../../lib/registry';
+import { browserCommand, redirectFile } from '../../../lib/web/browser';
 import type { CheckAnswer } from '../../../lib/web/lab-page';
 import type { DeploymentView } from '../../../lib/web/page';
 import { LOOPBACK, startPageServer, type PageServer } from '../../../lib/web/server';
@@ -181,6 +182,47 @@ describe('shownCommands', () => {
       `doplab status --profile 'ann'\\''s sandbox' --region eu-west-1 --endpoint-url http://localhost:4566`,
     ]);
     expect(shownCommands(LAB, {}, undefined, 'my facts.json').map((c) => c.command)).toEqual([`doplab check ${LAB.id} --facts 'my facts.json'`, `doplab deploy ${LAB.id}`]);
+  });
+});
+
+describe('opening the browser', () => {
+  it('uses the desktop opener of each platform, and none on Linux without a display', () => {
+    expect(browserCommand('darwin', {})).toEqual({ command: 'open', args: [] });
+    expect(browserCommand('win32', {})).toEqual({ command: 'cmd', args: ['/c', 'start', '""'] });
+    expect(browserCommand('linux', { DISPLAY: ':0' })).toEqual({ command: 'xdg-open', args: [] });
+    expect(browserCommand('linux', { WAYLAND_DISPLAY: 'wayland-0' })).toEqual({ command: 'xdg-open', args: [] });
+    expect(browserCommand('linux', {})).toBeUndefined();
+  });
+
+  it('hands the browser a file only this user can read that redirects to the address, so the token is on no command line', () => {
+    const url = 'http://127.0.0.1:4242/?token=abc&x="y"';
+    const file = redirectFile(url);
+    expect(statSync(file.path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file.path, 'utf8')).toContain('<meta http-equiv="refresh" content="0;url=http://127.0.0.1:4242/?token=abc&amp;x=&quot;y&quot;">');
+    file.remove();
+    expect(existsSync(file.path)).toBe(false);
+  });
+
+  it('opens the redirect file, says so when there is no browser, and removes the file when it stops', async () => {
+    const opened: string[] = [];
+    const printed: string[] = [];
+    const io: Io = { out: (t) => printed.push(t), err: (t) => printed.push(t), color: false, interactive: false };
+    let stop: () => void = () => undefined;
+    let url = '';
+    const exited = openLab(LAB, {}, io, { facts: LAB.examples.solved }, {
+      stop: new Promise<void>((r) => (stop = r)),
+      onListening: (u) => (url = u),
+      openBrowser: async (path) => {
+        opened.push(path);
+        expect(readFileSync(path, 'utf8')).toContain(`url=${url.replace('&', '&amp;')}`);
+        setImmediate(stop);
+        return false;
+      },
+    });
+    await expect(exited).resolves.toBe(0);
+    expect(opened).toHaveLength(1);
+    expect(printed).toContain('No browser to open here: open the address above in yours.');
+    expect(existsSync(opened[0])).toBe(false);
   });
 });
 
