@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { AwsOptions, AwsSession } from '../aws/clients';
 import type { Identity } from '../aws/lab-stack';
 import { stackNameFor } from '../contract';
+import { allPassed } from '../engine';
 import { DoplabError, ExitCode } from '../errors';
 import { loadFactsFile } from '../facts-file';
 import type { Io } from '../io';
@@ -150,7 +151,7 @@ export async function openLab(lab: AnyLab, aws: AwsOptions & { verbose?: boolean
       port,
       recheckMs: deps.recheckMs,
       onResult: (result) => {
-        if (result.source === 'aws' && result.checks.every((c) => c.optional || c.status === 'PASS')) rememberPassed(result, io);
+        if (result.source === 'aws' && allPassed(result)) rememberPassed(result, io);
       },
       onInternalError: (error) => {
         io.err(`doplab: internal error in the page: ${(error as Error)?.message ?? String(error)}`);

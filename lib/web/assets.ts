@@ -59,12 +59,14 @@ export const PAGE_SCRIPT = `
   function api(path,method){
     return fetch(path+'?token='+encodeURIComponent(token),{method:method||'GET',headers:{accept:'application/json'}}).then(function(r){
       return r.json().catch(function(){throw new Error('HTTP '+r.status);}).then(function(answer){
-        if(!r.ok&&!answer.html)throw new Error((answer.error&&answer.error.message)||('HTTP '+r.status));
+        if(!r.ok&&!answer.html){var e=new Error((answer.error&&answer.error.message)||('HTTP '+r.status));e.answered=true;throw e;}
         return answer;
       });
     });
   }
-  function unreachable(e){return 'doplab open did not answer ('+e.message+'): is it still running in your terminal?';}
+  function unreachable(e){
+    return e.answered?'doplab failed: '+e.message+' (a bug in doplab; the terminal says more)':'doplab open did not answer ('+e.message+'): is it still running in your terminal?';
+  }
   function refreshStatus(){
     return api('/api/status').then(function(s){deployment.innerHTML=s.html;}).catch(function(e){deployment.textContent=unreachable(e);});
   }

@@ -139,6 +139,8 @@ if (!hasChromium()) {
       expect(await page.$$eval('#checklist li.changed', (lis) => lis.map((li) => li.getAttribute('data-id')))).toEqual(['alarm-receiving-data']);
       expect(await page.textContent('#checklist li.changed .was')).toBe('was PENDING');
       expect(await page.textContent('#score')).toMatch(/^Score (\d+)\/\1 — \d+ passed, 0 failed$/);
+      // The passing live check is noted for doplab status, and the deployment panel shows it.
+      await page.waitForFunction(() => /check passed\d+\/\d+ at /.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('#deployment')?.textContent ?? ''));
       // Settled: no further re-check is planned.
       await page.waitForTimeout(RECHECK_MS * 2);
       expect(await page.getAttribute('body', 'data-checks')).toBe('2');
