@@ -7,7 +7,7 @@ import type { Io } from '../io';
 import type { AnyLab } from '../registry';
 import { renderChecklist } from '../report/terminal';
 import { formatDuration } from '../duration';
-import type { AwsOptions } from '../aws/clients';
+import type { AwsOptions, AwsSession } from '../aws/clients';
 
 /** Options of `doplab check`. */
 export interface CheckOptions {
@@ -57,37 +57,36 @@ export async function checkUntilSettled(
   }
 }
 
+/** One check of a saved facts file (`--facts`): no AWS. */
+export function checkFactsFile(lab: AnyLab, path: string): Attempt {
+  const file = loadFactsFile(path, lab.id, lab.checker.factsSchema);
+  return {
+    file,
+    result: evaluate(lab.checker.checks, file.facts, { lab: lab.id, account: file.account, region: file.region, source: 'facts-file' }),
+  };
+}
+
+/** One live check: gather the lab's facts with the session's read-only clients, then run the checks. */
+export async function checkLive(lab: AnyLab, session: AwsSession): Promise<Attempt> {
+  const startedAt = new Date();
+  // No STS call: the account is the one in the lab stack's ARN (round trips = the checker's depth + 1).
+  const file = await gatherFacts(lab.checker, session);
+  const result = evaluate(lab.checker.checks, file.facts, { lab: lab.id, account: file.account, region: file.region, source: 'aws', startedAt });
+  return { file, result };
+}
+
 /** `doplab check <lab>`: gather (or load) facts, run the checks, report. Exit 0 only when every check passed. */
 export async function checkLab(lab: AnyLab, aws: AwsOptions, io: Io, options: CheckOptions): Promise<number> {
   let final: Attempt;
   if (options.facts) {
     if (options.waitMs) throw new DoplabError('BAD_OPTION', 'usage', '--wait needs live AWS; it cannot be used with --facts.');
-    const file = loadFactsFile(options.facts, lab.id, lab.checker.factsSchema);
-    final = {
-      file,
-      result: evaluate(lab.checker.checks, file.facts, { lab: lab.id, account: file.account, region: file.region, source: 'facts-file' }),
-    };
+    final = checkFactsFile(lab, options.facts);
   } else {
     // Loaded only for a live check: `check --facts` loads no SDK client.
     const { AwsSession }: typeof import('../aws/clients') = require('../aws/clients');
     const session = new AwsSession(aws);
     try {
-      final = await checkUntilSettled(
-        async () => {
-          const startedAt = new Date();
-          // No STS call: the account is the one in the lab stack's ARN (round trips = the checker's depth + 1).
-          const file = await gatherFacts(lab.checker, session);
-          const result = evaluate(lab.checker.checks, file.facts, {
-            lab: lab.id,
-            account: file.account,
-            region: file.region,
-            source: 'aws',
-            startedAt,
-          });
-          return { file, result };
-        },
-        { waitMs: options.waitMs, intervalMs: options.intervalMs, io },
-      );
+      final = await checkUntilSettled(() => checkLive(lab, session), { waitMs: options.waitMs, intervalMs: options.intervalMs, io });
     } finally {
       session.destroy();
     }
@@ -108,7 +107,7 @@ export async function checkLab(lab: AnyLab, aws: AwsOptions, io: Io, options: Ch
 }
 
 /** Notes a passing live check in ~/.doplab/state.json for `doplab status`; a state that cannot be written only warns. */
-function rememberPassed(result: LabResult, io: Io): void {
+export function rememberPassed(result: LabResult, io: Io): void {
   const { deploymentKey, recordPassedCheck } = require('../lifecycle/state') as typeof import('../lifecycle/state');
   try {
     recordPassedCheck(deploymentKey(result.account, result.region, result.lab), { score: result.score, maxScore: result.maxScore, at: result.startedAt });

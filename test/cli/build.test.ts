@@ -136,6 +136,33 @@ describe('the compiled build', () => {
     expect(JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}')).toEqual({ code: 0, clients: [] });
   });
 
+  it('serves the doplab open page from the build: the README through marked, the checklist, the token', async () => {
+    const driver = `require(${JSON.stringify(join(out, 'lib', 'cli.js'))}).main(['node', 'doplab', 'open', '${LAB}', '--facts', ${JSON.stringify(SOLVED)}, '--no-browser']).then((code) => process.stderr.write('exit ' + code));`;
+    const child = spawn(process.execPath, ['-e', driver], { cwd: ROOT, env: isolatedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let stdout = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+          if (stdout.includes('\n')) resolve(stdout.trim());
+        });
+        void closed.then(() => reject(new Error(`doplab open from the build exited: ${stderr}`)));
+      });
+      const html = await (await fetch(url)).text();
+      expect(html).toContain(`<h1>${/^# (.+)$/m.exec(readFileSync(LABS.find((l) => l.id === LAB)!.instructions, 'utf8'))![1]}</h1>`);
+      expect(html).toContain('<button type="button" id="check">Check</button>');
+      expect(html).toContain('data-status="PASS"');
+      expect((await fetch(url.replace(/\?token=.*/, ''))).status).toBe(403);
+    } finally {
+      child.kill('SIGINT');
+      await closed;
+    }
+    expect(stderr).toContain('exit 0');
+  });
+
   it("ships every file the code reads beside itself: lab instructions, example facts, baseline templates, handler files", () => {
     const assets = ['lib', 'labs', 'checkers'].flatMap((dir) => (readdirSync(join(ROOT, dir), { recursive: true }) as string[]).map((f) => join(dir, f)));
     const expected = assets.filter((f) => !f.endsWith('.ts') && statSync(join(ROOT, f)).isFile());
