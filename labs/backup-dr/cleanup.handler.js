@@ -21,10 +21,10 @@ const { DynamoDBClient, ListTablesCommand, DescribeTableCommand, DeleteTableComm
 
 const BUSY = ['CREATED', 'PENDING', 'RUNNING'];
 
-exports.onDelete = async (props, log, clients = { backup: (r) => new BackupClient({ region: r }), dynamodb: () => new DynamoDBClient({}) }) => {
-  const pollMs = Number(props.PollSeconds ?? 10) * 1000;
-  const backup = clients.backup(props.Region);
-  const ddb = clients.dynamodb();
+exports.onDelete = async (props, log, sleep = (ms) => new Promise((r) => setTimeout(r, ms))) => {
+  const pause = () => sleep(Number(props.PollSeconds ?? 10) * 1000);
+  const backup = new BackupClient({ region: props.Region });
+  const ddb = new DynamoDBClient({ region: props.Region });
   const failed = [];
   const attempt = async (what, work) => {
     try {
@@ -34,14 +34,14 @@ exports.onDelete = async (props, log, clients = { backup: (r) => new BackupClien
     }
   };
   await attempt('backup plans', () => removePlans(backup, props, log));
-  await attempt('running jobs', () => waitForJobs(backup, props.TableArn, pollMs, log));
-  await attempt('restored tables', () => removeRestoredTables(ddb, props.TableArn, pollMs, log));
+  await attempt('running jobs', () => waitForJobs(backup, props.TableArn, pause, log));
+  await attempt('restored tables', () => removeRestoredTables(ddb, props.TableArn, pause, log));
   await attempt('DynamoDB backups', () => removeUserBackups(ddb, props.TableName, log));
   const vaults = [
     [backup, props.Region, props.VaultName],
-    [clients.backup(props.SecondRegion), props.SecondRegion, props.VaultName],
+    [new BackupClient({ region: props.SecondRegion }), props.SecondRegion, props.VaultName],
   ];
-  await attempt('recovery points', () => emptyVaults(vaults, pollMs, log));
+  await attempt('recovery points', () => emptyVaults(vaults, pause, log));
   if (failed.length > 0) throw new Error(`could not clean up ${failed.join('; ')}`);
 };
 
@@ -83,18 +83,18 @@ async function removePlans(backup, props, log) {
   }
 }
 
-async function waitForJobs(backup, ByResourceArn, pollMs, log) {
+async function waitForJobs(backup, ByResourceArn, pause, log) {
   for (;;) {
     const backups = (await backup.send(new ListBackupJobsCommand({ ByResourceArn }))).BackupJobs || [];
     const copies = (await backup.send(new ListCopyJobsCommand({ ByResourceArn }))).CopyJobs || [];
     const busy = [...backups.map((j) => [j.BackupJobId, j.State]), ...copies.map((j) => [j.CopyJobId, j.State])].filter(([, s]) => BUSY.includes(s));
     if (busy.length === 0) return;
     log(`waiting for jobs ${busy.map(([id, s]) => `${id} ${s}`).join(', ')}`);
-    await new Promise((r) => setTimeout(r, pollMs));
+    await pause();
   }
 }
 
-async function removeRestoredTables(ddb, tableArn, pollMs, log) {
+async function removeRestoredTables(ddb, tableArn, pause, log) {
   const names = await pages(async (ExclusiveStartTableName) => {
     const p = await ddb.send(new ListTablesCommand({ ExclusiveStartTableName }));
     return [p.TableNames, p.LastEvaluatedTableName];
@@ -116,7 +116,7 @@ async function removeRestoredTables(ddb, tableArn, pollMs, log) {
         break;
       }
       log(`waiting for restored table ${TableName} (${t.TableStatus})`);
-      await new Promise((r) => setTimeout(r, pollMs));
+      await pause();
     }
   }
 }
@@ -133,7 +133,7 @@ async function removeUserBackups(ddb, TableName, log) {
   }
 }
 
-async function emptyVaults(vaults, pollMs, log) {
+async function emptyVaults(vaults, pause, log) {
   for (;;) {
     let left = 0;
     for (const [backup, region, BackupVaultName] of vaults) {
@@ -154,6 +154,6 @@ async function emptyVaults(vaults, pollMs, log) {
       }
     }
     if (left === 0) return;
-    await new Promise((r) => setTimeout(r, pollMs));
+    await pause();
   }
 }
