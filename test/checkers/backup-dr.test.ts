@@ -8,7 +8,7 @@ import { DynamoDBClient, ScanCommand, UpdateContinuousBackupsCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import { arnRegion, checker, coverage, isDailySchedule, wildcardMatch, type BackupDrFacts } from '../../checkers/backup-dr';
 import { isReadOnlyAction, type CallListener } from '../../lib/aws/clients';
-import type { LabResult, Status } from '../../lib/checker';
+import type { LabResult } from '../../lib/checker';
 import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile, saveFactsFile, type FactsFile } from '../../lib/facts-file';

@@ -310,7 +310,9 @@ describe('backup-dr cleanup handler', () => {
     ddb.on(ListTablesCommand).resolves({ TableNames: [] });
     ddb.on(ListBackupsCommand).resolves({ BackupSummaries: [] });
     await cleanup.onDelete(props, () => undefined, async () => undefined);
-    for (const command of [DeleteBackupPlanCommand, DeleteBackupSelectionCommand, DeleteRecoveryPointCommand]) expect(backup).toHaveReceivedCommandTimes(command, 0);
+    expect(backup).toHaveReceivedCommandTimes(DeleteBackupPlanCommand, 0);
+    expect(backup).toHaveReceivedCommandTimes(DeleteBackupSelectionCommand, 0);
+    expect(backup).toHaveReceivedCommandTimes(DeleteRecoveryPointCommand, 0);
     expect(ddb).toHaveReceivedCommandTimes(DeleteTableCommand, 0);
   });
 
@@ -375,7 +377,9 @@ describe('backup-dr solution', () => {
     backup.on(DescribeRegionSettingsCommand).resolves({ ResourceTypeOptInPreference: { DynamoDB: true }, ResourceTypeManagementPreference: { DynamoDB: true } });
     ddb.on(RestoreTableToPointInTimeCommand).rejects(awsError('TableAlreadyExistsException', `Table already exists: ${RESTORED_TABLE}`));
     await solve(context());
-    for (const command of [CreateBackupPlanCommand, CreateBackupSelectionCommand, UpdateRegionSettingsCommand]) expect(backup).toHaveReceivedCommandTimes(command, 0);
+    expect(backup).toHaveReceivedCommandTimes(CreateBackupPlanCommand, 0);
+    expect(backup).toHaveReceivedCommandTimes(CreateBackupSelectionCommand, 0);
+    expect(backup).toHaveReceivedCommandTimes(UpdateRegionSettingsCommand, 0);
   });
 
   it('stops with the status message when the copy fails', async () => {

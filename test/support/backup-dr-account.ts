@@ -51,10 +51,10 @@ export const COPY_ARN = `arn:aws:backup:${SECOND}:${ACCOUNT}:recovery-point:1a2b
 
 /** One backup plan as AWS Backup stores it. */
 export interface PlanModel {
-  readonly id: string;
-  readonly name: string;
-  readonly rules: BackupRule[];
-  readonly selections: { readonly id: string; readonly selection: BackupSelection }[];
+  id: string;
+  name: string;
+  rules: BackupRule[];
+  selections: { id: string; selection: BackupSelection }[];
 }
 
 /** What the account holds, as the checker reads it. */
