@@ -400,7 +400,9 @@ const selectionCoversTable: Check<Facts> = {
     const describe = ({ plan, s, how }: (typeof selections)[number]) =>
       `"${s.SelectionName}" of plan "${plan.BackupPlanName}" (role ${s.IamRoleArn?.split('/').pop()}, ${how === 'none' ? 'does not include the table' : `includes the table by ${how === 'arn' ? 'ARN' : 'tag or wildcard'}`})`;
     if (selections.length === 0) return { status: 'FAIL', evidence: { observed: 'no backup selection in any plan', expected, where } };
-    const rank = (x: (typeof selections)[number]) => (x.how !== 'none' ? 2 : 0) + (x.s.IamRoleArn === facts.backupRoleArn ? 1 : 0);
+    // Best first: covers the table, then uses the lab role, then belongs to a plan that backs up into the lab vault.
+    const intoLabVault = (plan: PlanFacts) => plan.Rules.some((r) => r.TargetBackupVaultName === facts.vaultName);
+    const rank = (x: (typeof selections)[number]) => (x.how !== 'none' ? 4 : 0) + (x.s.IamRoleArn === facts.backupRoleArn ? 2 : 0) + (intoLabVault(x.plan) ? 1 : 0);
     const best = [...selections].sort((a, b) => rank(b) - rank(a))[0];
     const optedIn = facts.regionSettings.ok ? facts.regionSettings.value.optIn : undefined;
     const evidence = { observed: describe(best), expected, where };
@@ -505,10 +507,12 @@ const restoreDrill: Check<Facts> = {
       const count = r.itemCount === null ? 'not counted yet' : r.itemCount.ok ? `${r.itemCount.value} items` : `count failed: ${r.itemCount.error.message}`;
       return `${r.table.TableName} ${r.table.TableStatus}${r.table.RestoreSummary?.RestoreInProgress ? ' (restore in progress)' : ''}, restored to ${r.table.RestoreSummary?.RestoreDateTime}, ${count}`;
     };
-    const full = restored.find((r) => r.itemCount !== null && need(r.itemCount) === SEEDED_ITEM_COUNT);
+    const full = restored.find((r) => r.itemCount?.ok && r.itemCount.value === SEEDED_ITEM_COUNT);
     if (full) return { status: 'PASS', evidence: { observed: describe(full), expected, where: `DynamoDB table ${full.table.TableName} in ${facts.region}` } };
     const restoring = restored.find((r) => r.itemCount === null);
     if (restoring) return pending(describe(restoring), expected, `DynamoDB table ${restoring.table.TableName} in ${facts.region}`);
+    // A count that could not be read decides nothing: ERROR, not the learner's fault.
+    for (const r of restored) if (r.itemCount) need(r.itemCount);
     return {
       status: 'FAIL',
       evidence: { observed: restored.map(describe).join('; '), expected, where },

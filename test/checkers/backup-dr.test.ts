@@ -237,6 +237,25 @@ describe('backup-dr checker', () => {
       expect(c.hint).toMatch(/does not hold the 300 seeded items/);
     });
 
+    it('passes the drill on the full restore even when a second restore could not be counted', async () => {
+      const account = solvedAccount();
+      account.tables.push({ ...account.tables[1], TableName: 'orders-second-try', TableArn: TABLE_ARN.replace(TABLE_NAME, 'orders-second-try') });
+      const { facts } = await gather(account, (s) => s.dynamodb.on(ScanCommand, { TableName: 'orders-second-try' }).rejects(awsError('AccessDeniedException', 'not authorized to perform: dynamodb:Scan', 400)));
+      expect(facts.restoredTables.ok && facts.restoredTables.value.map((r) => [r.table.TableName, r.itemCount?.ok])).toEqual([
+        [RESTORED_TABLE, true],
+        ['orders-second-try', false],
+      ]);
+      expect(check(run(facts), 'restore-drill').status).toBe('PASS');
+    });
+
+    it("prefers a selection in the plan that backs up into the lab vault, and judges that one", async () => {
+      const account = solvedAccount();
+      account.plans.unshift({ id: '00000000-0000-4000-8000-000000000000', name: 'a-org-plan', rules: [goodRule({ TargetBackupVaultName: 'Default', RuleName: 'org' })], selections: [{ id: 'org-sel', selection: selectionByArn({ SelectionName: 'org-orders' }) }] });
+      const c = check(run((await gather(account)).facts), 'selection-covers-table');
+      expect(c.status).toBe('PASS');
+      expect(c.evidence?.observed).toMatch(/^"orders-table" of plan "doplab-orders-daily"/);
+    });
+
     it('is pending while the copy job runs and while the restored table is being created, and counts nothing then', async () => {
       const account = solvedAccount();
       Object.assign(account.copyJobs[0], { State: 'RUNNING', CompletionDate: undefined });
