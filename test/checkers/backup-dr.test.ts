@@ -325,6 +325,25 @@ describe('backup-dr checker', () => {
       const names = (stub: { calls(): readonly { args: readonly unknown[] }[] }) => stub.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
       expect(names(stubs.dynamodb).sort()).toEqual(['DescribeContinuousBackups', 'DescribeTable', 'DescribeTable', 'DescribeTable', 'ListTables', 'ListTagsOfResource', 'Scan', 'Scan']);
       expect(names(stubs.backup).sort()).toEqual(['DescribeRegionSettings', 'GetBackupPlan', 'GetBackupSelection', 'ListBackupJobs', 'ListBackupPlans', 'ListBackupSelections', 'ListCopyJobs']);
+      const inputs = (stub: { calls(): readonly { args: readonly unknown[] }[] }) =>
+        stub.calls().map((c) => `${(c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, '')} ${JSON.stringify((c.args[0] as { input: unknown }).input)}`).sort();
+      expect(inputs(stubs.backup)).toEqual([
+        'DescribeRegionSettings {}',
+        'GetBackupPlan {"BackupPlanId":"8e2f6a1c-3b4d-4e5f-9a0b-1c2d3e4f5a6b"}',
+        'GetBackupSelection {"BackupPlanId":"8e2f6a1c-3b4d-4e5f-9a0b-1c2d3e4f5a6b","SelectionId":"7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"}',
+        `ListBackupJobs {"ByResourceArn":"${TABLE_ARN}"}`,
+        'ListBackupPlans {}',
+        'ListBackupSelections {"BackupPlanId":"8e2f6a1c-3b4d-4e5f-9a0b-1c2d3e4f5a6b"}',
+        `ListCopyJobs {"ByResourceArn":"${TABLE_ARN}"}`,
+      ]);
+      expect(inputs(stubs.dynamodb).filter((c) => !c.startsWith('Scan'))).toEqual([
+        `DescribeContinuousBackups {"TableName":"${TABLE_NAME}"}`,
+        `DescribeTable {"TableName":"${TABLE_NAME}"}`,
+        `DescribeTable {"TableName":"${RESTORED_TABLE}"}`,
+        'DescribeTable {"TableName":"payments-ledger"}',
+        'ListTables {}',
+        `ListTagsOfResource {"ResourceArn":"${TABLE_ARN}"}`,
+      ]);
     });
 
     it('refuses a write even if a checker tried one', async () => {
