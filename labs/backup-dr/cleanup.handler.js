@@ -23,6 +23,8 @@ const BUSY = ['CREATED', 'PENDING', 'RUNNING'];
 
 exports.onDelete = async (props, log, sleep = (ms) => new Promise((r) => setTimeout(r, ms))) => {
   const pause = () => sleep(Number(props.PollSeconds ?? 10) * 1000);
+  // Jobs and restores get at most this long, so that the vaults are still emptied within the function's time.
+  const until = Date.now() + Number(props.WaitSeconds ?? 480) * 1000;
   const backup = new BackupClient({ region: props.Region });
   const ddb = new DynamoDBClient({ region: props.Region });
   const failed = [];
@@ -34,8 +36,8 @@ exports.onDelete = async (props, log, sleep = (ms) => new Promise((r) => setTime
     }
   };
   await attempt('backup plans', () => removePlans(backup, props, log));
-  await attempt('running jobs', () => waitForJobs(backup, props.TableArn, pause, log));
-  await attempt('restored tables', () => removeRestoredTables(ddb, props.TableArn, pause, log));
+  await attempt('running jobs', () => waitForJobs(backup, props.TableArn, pause, until, log));
+  await attempt('restored tables', () => removeRestoredTables(ddb, props.TableArn, pause, until, log));
   await attempt('DynamoDB backups', () => removeUserBackups(ddb, props.TableName, log));
   const vaults = [
     [backup, props.Region, props.VaultName],
@@ -83,18 +85,19 @@ async function removePlans(backup, props, log) {
   }
 }
 
-async function waitForJobs(backup, ByResourceArn, pause, log) {
+async function waitForJobs(backup, ByResourceArn, pause, until, log) {
   for (;;) {
     const backups = (await backup.send(new ListBackupJobsCommand({ ByResourceArn }))).BackupJobs || [];
     const copies = (await backup.send(new ListCopyJobsCommand({ ByResourceArn }))).CopyJobs || [];
     const busy = [...backups.map((j) => [j.BackupJobId, j.State]), ...copies.map((j) => [j.CopyJobId, j.State])].filter(([, s]) => BUSY.includes(s));
     if (busy.length === 0) return;
+    if (Date.now() > until) throw new Error(`jobs still running: ${busy.map(([id]) => id).join(', ')}`);
     log(`waiting for jobs ${busy.map(([id, s]) => `${id} ${s}`).join(', ')}`);
     await pause();
   }
 }
 
-async function removeRestoredTables(ddb, tableArn, pause, log) {
+async function removeRestoredTables(ddb, tableArn, pause, until, log) {
   const names = await pages(async (ExclusiveStartTableName) => {
     const p = await ddb.send(new ListTablesCommand({ ExclusiveStartTableName }));
     return [p.TableNames, p.LastEvaluatedTableName];
@@ -115,6 +118,7 @@ async function removeRestoredTables(ddb, tableArn, pause, log) {
         log(`deleted restored table ${TableName}`);
         break;
       }
+      if (Date.now() > until) throw new Error(`restored table ${TableName} is still ${t.TableStatus}`);
       log(`waiting for restored table ${TableName} (${t.TableStatus})`);
       await pause();
     }

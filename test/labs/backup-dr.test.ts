@@ -316,6 +316,14 @@ describe('backup-dr cleanup handler', () => {
     expect(ddb).toHaveReceivedCommandTimes(DeleteTableCommand, 0);
   });
 
+  it('stops waiting for a job that runs on, empties the vaults anyway, and says which job', async () => {
+    backup.on(ListBackupJobsCommand).resolves({ BackupJobs: [{ BackupJobId: 'job-stuck', State: 'RUNNING' }] });
+    await expect(cleanup.onDelete({ ...props, WaitSeconds: '0' }, () => undefined, async () => new Promise((r) => setTimeout(r, 5)))).rejects.toThrow(
+      /could not clean up running jobs: Error: jobs still running: job-stuck/,
+    );
+    expect(backup.commandCalls(DeleteRecoveryPointCommand)).toHaveLength(2);
+  });
+
   it('carries on past a failure and reports every one at the end', async () => {
     backup.on(ListBackupPlansCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: backup:ListBackupPlans'));
     await expect(cleanup.onDelete(props, () => undefined, async () => undefined)).rejects.toThrow(/could not clean up backup plans: AccessDeniedException/);
