@@ -1,5 +1,6 @@
 import type { Lab } from '../lib/lab';
 import { lab as artifactRepositories } from './artifact-repositories/lab';
+import { lab as backupDr } from './backup-dr/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
 import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
@@ -24,6 +25,7 @@ export const LABS: readonly Lab<any, any>[] = [
   lambdaCanary,
   ssmFleetCompliance,
   scalingSelfHealing,
+  backupDr,
   eventbridgeIncidents,
   permissionBoundaries,
   securityMonitoring,
