@@ -1,5 +1,6 @@
 import type { Lab } from '../lib/lab';
 import { lab as artifactRepositories } from './artifact-repositories/lab';
+import { lab as brokenPipeline } from './broken-pipeline/lab';
 import { lab as cloudwatchMetricFilters } from './cloudwatch-metric-filters/lab';
 import { lab as codedeployBlueGreen } from './codedeploy-blue-green/lab';
 import { lab as configRemediation } from './config-remediation/lab';
@@ -25,6 +26,7 @@ export const LABS: readonly Lab<any, any>[] = [
   ssmFleetCompliance,
   scalingSelfHealing,
   eventbridgeIncidents,
+  brokenPipeline,
   permissionBoundaries,
   securityMonitoring,
 ];
