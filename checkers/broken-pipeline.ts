@@ -364,7 +364,13 @@ const runtimeFixed: Check<Facts> = {
     if (read.error) return { status: 'FAIL', evidence: { observed: `build ${build.id}: ${read.error}`, expected, where } };
     const unsupported = Object.entries(read.versions).filter(([runtime, version]) => !runtimeSupported(image, runtime, version));
     const observed = `build ${build.id} on ${image} stopped before runtime selection; the buildspec it built asks for ${shown}`;
-    if (unsupported.length) return { status: 'FAIL', evidence: { observed: `${observed}: not available on this image: ${unsupported.map(([r, v]) => `${r} ${v}`).join(', ')}`, expected, where } };
+    if (unsupported.length) {
+      return {
+        status: 'FAIL',
+        evidence: { observed: `${observed}: neither on the image nor a release CodeBuild installs: ${unsupported.map(([r, v]) => `${r} ${v}`).join(', ')}`, expected, where },
+        hint: 'CodeBuild has not reached runtime selection yet: an earlier failure in DOWNLOAD_SOURCE comes first. Compare the runtime-versions of the buildspec with what the image offers (the "Available runtimes" page of the CodeBuild User Guide).',
+      };
+    }
     return { status: 'PASS', evidence: { observed, expected, where } };
   },
 };
@@ -414,6 +420,8 @@ const samePipeline: Check<Facts> = {
   points: 10,
   taskStatement: '5.3',
   hint: 'Fix the causes, not the shape: keep the pipeline, its stages in their order, and the Deploy action fed by the Build output.',
+  // Judged once the pipeline is green: it guards the fix, so it scores nothing before there is one.
+  dependsOn: ['pipeline-green'],
   run(facts): Verdict {
     const where = pipelineWhere(facts);
     const expected = `stages ${STAGES.join(' → ')}; Build runs ${facts.buildProjectName}; Deploy's input is Build's output artifact`;
