@@ -2,6 +2,7 @@
 // policies). Where CloudFormation generates a name, `@{<construct path>.<attribute>}` stands for it.
 import { lambdaAssumesRole, type CallEnv, type DeclaredCall, type LabRoleCalls, type LabServicePrincipalCalls } from '../../lib/policy/calls';
 import type { LabAcceptedWarnings } from '../../lib/policy/warnings';
+import { LAB_TAG_KEY } from '../../lib/contract';
 import { BUILD_PROJECT_NAME, LAB_ID, MARKER_KEY, PARAMETER_NAME, PIPELINE_NAME, SOURCE_KEY } from './contract';
 
 const SOURCE = '@{StatusPage/SourceBucket.Arn}';
@@ -64,12 +65,13 @@ export const roleCalls: LabRoleCalls = [
       { action: 's3:PutObject', resource: `${SOURCE}/${SOURCE_KEY}` },
       // Cleanup: the learner's policies off the lab roles, then the buckets emptied.
       ...[BUILD_ROLE, PIPELINE_ROLE].flatMap((role) =>
-        ['iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy', 'iam:ListRolePolicies', 'iam:DeleteRolePolicy'].map((action) => ({ action, resource: role })),
+        ['iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy', 'iam:ListRolePolicies', 'iam:DeleteRolePolicy'].map((action) => ({ action, resource: role, context: { [`aws:ResourceTag/${LAB_TAG_KEY}`]: LAB_ID } })),
       ),
       {
         action: 'iam:DetachRolePolicy',
         resource: `arn:${env.partition}:iam::${env.account}:role/payments-ci-role`,
-        deniedBecause: "the cleanup frees the lab's own roles only",
+        context: { [`aws:ResourceTag/${LAB_TAG_KEY}`]: 'another-lab' },
+        deniedBecause: "the cleanup frees roles tagged for this lab only",
       },
       ...[SOURCE, ARTIFACTS, RELEASE].flatMap((bucket) => [
         { action: 's3:ListBucketVersions', resource: bucket },

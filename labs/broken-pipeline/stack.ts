@@ -6,6 +6,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { SharedInlineCleanup } from '../../lib/cdk/inline-resources';
 import { DopLabStack } from '../../lib/cdk/lab-stack';
+import { LAB_TAG_KEY } from '../../lib/contract';
 import { S3SourcePipeline } from '../../lib/cdk/s3-source-pipeline';
 import { SEEDED_SOURCE } from './app-source';
 import { BUILD_PROJECT_NAME, LAB_ID, Outputs, PARAMETER_NAME, PARAMETER_VALUE, PIPELINE_NAME, SOURCE_KEY } from './contract';
@@ -52,7 +53,7 @@ export class BrokenPipelineStack extends DopLabStack {
       },
       // Deleted first: the buckets must be empty and the roles free of the learner's policies before they go.
       guards: [this.statusPage.pipeline, this.statusPage.buildProject, ...roles, ...this.statusPage.buckets],
-      statements: this.cleanupStatements(roles, this.statusPage.buckets),
+      statements: this.cleanupStatements(this.statusPage.buckets),
     });
     this.acknowledge();
 
@@ -73,11 +74,14 @@ export class BrokenPipelineStack extends DopLabStack {
     return role as iam.Role;
   }
 
-  private cleanupStatements(roles: readonly iam.Role[], buckets: readonly s3.Bucket[]): iam.PolicyStatement[] {
+  private cleanupStatements(buckets: readonly s3.Bucket[]): iam.PolicyStatement[] {
     return [
+      // The lab roles by their lab tag, not their ARNs: the pipeline role waits for the seeded source, served by this
+      // function, so a reference to it from the function's policy would be a cycle. The handler frees only RoleNames.
       new iam.PolicyStatement({
         actions: ['iam:ListAttachedRolePolicies', 'iam:DetachRolePolicy', 'iam:ListRolePolicies', 'iam:DeleteRolePolicy'],
-        resources: roles.map((r) => r.roleArn),
+        resources: [this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
+        conditions: { StringEquals: { [`aws:ResourceTag/${LAB_TAG_KEY}`]: LAB_ID } },
       }),
       new iam.PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: buckets.map((b) => b.bucketArn) }),
       new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: buckets.map((b) => b.arnForObjects('*')) }),
@@ -88,6 +92,10 @@ export class BrokenPipelineStack extends DopLabStack {
   private acknowledge(): void {
     const bucketId = (bucket: s3.Bucket) => this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
     Validations.of(this.cleanup.handler.role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+        reason: "Only roles tagged for this lab (an IAM condition); the cleanup frees the lab's build and pipeline roles, named in its properties, of the learner's policies.",
+      },
       ...this.statusPage.buckets.map((b) => ({
         id: `AwsSolutions-IAM5[Resource::<${bucketId(b)}.Arn>/*]`,
         reason: 'Emptying a lab bucket means deleting every object version in it, whatever the pipeline or the learner put there.',
