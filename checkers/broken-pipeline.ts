@@ -2,9 +2,6 @@
 import { BatchGetBuildsCommand, CodeBuildClient, type Build } from '@aws-sdk/client-codebuild';
 import {
   CodePipelineClient,
-  GetPipelineCommand,
-  ListActionExecutionsCommand,
-  ListPipelineExecutionsCommand,
   type ActionExecutionDetail,
   type PipelineDeclaration,
   type PipelineExecutionSummary,
@@ -26,6 +23,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
+import { describeStages, readActionExecutions, readPipelineDeclaration, readPipelineExecutions } from '../lib/pipeline-facts';
 import { allPages, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
 import { zipTextFiles } from '../lib/zip';
 import { LAB_ID, MARKER_KEY, NODEJS_RELEASED_MAJORS, Outputs, PREINSTALLED_RUNTIMES, STAGES } from '../labs/broken-pipeline/contract';
@@ -408,11 +406,6 @@ const releaseIsBuilt: Check<Facts> = {
   },
 };
 
-function describeStages(pipeline: Jsonified<PipelineDeclaration>): string {
-  return (pipeline.stages ?? [])
-    .map((s) => `${s.name} [${(s.actions ?? []).map((a) => `${a.name}: ${a.actionTypeId?.provider ?? '?'}${a.configuration?.ProjectName ? ` ${a.configuration.ProjectName}` : ''}`).join(', ')}]`)
-    .join(' → ');
-}
 
 const samePipeline: Check<Facts> = {
   id: 'same-pipeline',
@@ -524,36 +517,9 @@ export const checker = defineChecker({
       releaseBucketName: outputs.releaseBucketName,
     };
 
-    const pipelineRead = readFact(async () => {
-      try {
-        return jsonified((await pipelines.send(new GetPipelineCommand({ name }))).pipeline ?? null);
-      } catch (error) {
-        if (awsErrorName(error) === 'PipelineNotFoundException') return null;
-        throw error;
-      }
-    });
-    const executionsRead = readFact(async () =>
-      jsonified(
-        await allPages(
-          async (nextToken) => {
-            const page = await pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: name, maxResults: 100, nextToken }));
-            return { items: page.pipelineExecutionSummaries, next: page.nextToken };
-          },
-          { stop: (items) => items.length >= 100 },
-        ),
-      ),
-    );
-    const actionsRead = readFact(async () =>
-      jsonified(
-        await allPages(
-          async (nextToken) => {
-            const page = await pipelines.send(new ListActionExecutionsCommand({ pipelineName: name, maxResults: 100, nextToken }));
-            return { items: page.actionExecutionDetails, next: page.nextToken };
-          },
-          { stop: (items) => items.length >= 300 },
-        ),
-      ),
-    );
+    const pipelineRead = readFact(() => readPipelineDeclaration(pipelines, name));
+    const executionsRead = readFact(() => readPipelineExecutions(pipelines, name));
+    const actionsRead = readFact(() => readActionExecutions(pipelines, name));
     const simulationRead = readFact(async () => {
       const page = await iam.send(
         new SimulatePrincipalPolicyCommand({ PolicySourceArn: outputs.buildRoleArn, ActionNames: ['ssm:GetParameters'], ResourceArns: [parameterArn(base), otherParameterArn(base)] }),

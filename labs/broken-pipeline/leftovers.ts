@@ -1,9 +1,8 @@
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { awsErrorName } from '../../lib/aws/errors';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
-import { allPages, partitionOf } from '../../lib/sdk-facts';
+import { remainingBuckets } from '../../lib/lifecycle/bucket-leftovers';
+import { allPages } from '../../lib/sdk-facts';
 import { BUILD_PROJECT_NAME, LAB_ID, Outputs, PARAMETER_NAME } from './contract';
 
 /**
@@ -23,23 +22,7 @@ export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
   }
   const page = await ctx.client(SSMClient).send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [PARAMETER_NAME] }] }));
   for (const p of page.Parameters ?? []) found.push({ resource: p.ARN ?? p.Name ?? PARAMETER_NAME, region: ctx.region, reason: "the lab's banner parameter" });
-  found.push(...(await labBuckets(ctx)));
+  found.push(...(await remainingBuckets(ctx, [ctx.stack?.outputs[Outputs.sourceBucketName], ctx.stack?.outputs[Outputs.releaseBucketName]])));
   return found;
 }
 
-/** The lab's source and release buckets named by the stack outputs that still exist. */
-async function labBuckets(ctx: LeftoverContext): Promise<Leftover[]> {
-  const names = [ctx.stack?.outputs[Outputs.sourceBucketName], ctx.stack?.outputs[Outputs.releaseBucketName]].filter((n): n is string => !!n);
-  const s3 = ctx.client(S3Client);
-  const found: Leftover[] = [];
-  for (const bucket of names) {
-    try {
-      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
-      const empty = (page.Versions ?? []).length + (page.DeleteMarkers ?? []).length === 0;
-      found.push({ resource: `arn:${partitionOf(ctx.region)}:s3:::${bucket}`, region: ctx.region, reason: empty ? 'lab bucket still exists (empty)' : 'lab bucket still exists and holds object versions' });
-    } catch (error) {
-      if (awsErrorName(error) !== 'NoSuchBucket') throw error;
-    }
-  }
-  return found;
-}
