@@ -355,18 +355,26 @@ const runtimeFixed: Check<Facts> = {
     const spec = facts.buildspec ? need(facts.buildspec) : null;
     const read = spec?.text ? runtimeVersions(spec.text) : { versions: {}, error: spec ? `buildspec.yml is not in ${facts.sourceKey} version ${spec.sourceVersion}` : 'the source version of the build is unknown' };
     const shown = Object.entries(read.versions).map(([runtime, version]) => `${runtime} ${version}`).join(', ') || 'none (the image defaults)';
-    const accepted = (build.phases ?? []).some((p) => p.phaseType === 'DOWNLOAD_SOURCE' && p.phaseStatus === 'SUCCEEDED');
-    if (accepted) {
-      return { status: 'PASS', evidence: { observed: `build ${build.id} on ${image} got past runtime selection (DOWNLOAD_SOURCE SUCCEEDED); buildspec runtime-versions: ${read.error ?? shown}`, expected, where } };
+    // Runtimes are selected in DOWNLOAD_SOURCE and installed in INSTALL (a version the image lacks is installed on demand there).
+    const installed = (build.phases ?? []).some((p) => p.phaseType === 'INSTALL' && p.phaseStatus === 'SUCCEEDED');
+    if (installed) {
+      return { status: 'PASS', evidence: { observed: `build ${build.id} on ${image} installed its runtimes (INSTALL SUCCEEDED); buildspec runtime-versions: ${read.error ?? shown}`, expected, where } };
     }
+    if (build.buildStatus === 'IN_PROGRESS' && build.currentPhase === 'INSTALL') {
+      return { status: 'PENDING', evidence: { observed: `build ${build.id} is installing its runtimes`, expected: `waiting for: ${expected}`, where } };
+    }
+    const install = phaseContext(build, 'INSTALL');
+    const reached = install ? `; it failed in INSTALL: ${install.statusCode}: ${install.message}` : '';
     if (read.error) return { status: 'FAIL', evidence: { observed: `build ${build.id}: ${read.error}`, expected, where } };
     const unsupported = Object.entries(read.versions).filter(([runtime, version]) => !runtimeSupported(image, runtime, version));
-    const observed = `build ${build.id} on ${image} stopped before runtime selection; the buildspec it built asks for ${shown}`;
+    const observed = `build ${build.id} on ${image} ${install ? 'did not install its runtimes' : 'stopped before runtime selection'}; the buildspec it built asks for ${shown}${reached}`;
     if (unsupported.length) {
       return {
         status: 'FAIL',
         evidence: { observed: `${observed}: neither on the image nor a release CodeBuild installs: ${unsupported.map(([r, v]) => `${r} ${v}`).join(', ')}`, expected, where },
-        hint: 'CodeBuild has not reached runtime selection yet: an earlier failure in DOWNLOAD_SOURCE comes first. Compare the runtime-versions of the buildspec with what the image offers (the "Available runtimes" page of the CodeBuild User Guide).',
+        hint: install
+          ? "Read the INSTALL phase context and the build log's install lines: CodeBuild tried to install a runtime version the image does not have."
+          : 'CodeBuild has not reached runtime selection yet: an earlier failure in DOWNLOAD_SOURCE comes first. Compare the runtime-versions of the buildspec with what the image offers (the "Available runtimes" page of the CodeBuild User Guide).',
       };
     }
     return { status: 'PASS', evidence: { observed, expected, where } };

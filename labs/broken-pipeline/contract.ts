@@ -35,12 +35,12 @@ export const MARKER_KEY = 'build-info.json';
 export const BUILD_IMAGE = 'aws/codebuild/amazonlinux-x86_64-standard:5.0';
 
 /**
- * Runtime versions CodeBuild preinstalls, per image (runtime → versions), from "Available runtimes" in the CodeBuild
- * User Guide: https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html (Linux image runtimes).
+ * Runtime versions CodeBuild preinstalls, per image (runtime → versions): "Available runtimes" in the CodeBuild User
+ * Guide, https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html (Linux image runtimes), and
+ * the image's own runtimes.yml (aws/aws-codebuild-docker-images, al/x86_64/standard/5.0/runtimes.yml).
  */
 export const PREINSTALLED_RUNTIMES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  'aws/codebuild/amazonlinux-x86_64-standard:5.0': { nodejs: ['18', '20', '22'] },
-  'aws/codebuild/standard:7.0': { nodejs: ['18', '20', '22'] },
+  'aws/codebuild/amazonlinux-x86_64-standard:5.0': { nodejs: ['18', '20', '22', '24'] },
 };
 
 /**

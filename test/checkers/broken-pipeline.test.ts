@@ -153,7 +153,7 @@ describe('broken-pipeline checker', () => {
       expect(result.score).toBe(25);
       expect(check(result, 'pipeline-green').evidence?.observed).toMatch(/DOWNLOAD_SOURCE FAILED: YAML_FILE_ERROR\)$/);
       expect(check(result, 'runtime-fixed').evidence?.observed).toBe(
-        `build ${BUILD_PROJECT}:2f1d8e2a-3c4b-4d5e-9f60-7a8b9c0d1e2f failed in DOWNLOAD_SOURCE: YAML_FILE_ERROR: Unknown runtime version named '222' of nodejs. This build image has the following versions: 18, 20, 22`,
+        `build ${BUILD_PROJECT}:2f1d8e2a-3c4b-4d5e-9f60-7a8b9c0d1e2f failed in DOWNLOAD_SOURCE: YAML_FILE_ERROR: Unknown runtime version named '222' of nodejs. This build image has the following versions: 18, 20, 22, 24`,
       );
     });
 
@@ -162,7 +162,7 @@ describe('broken-pipeline checker', () => {
       expect(statuses(result)).toEqual({ 'pipeline-green': 'FAIL', 'least-privilege-fix': 'PASS', 'runtime-fixed': 'PASS', 'release-is-built': 'FAIL', 'same-pipeline': 'SKIPPED' });
       expect(result.score).toBe(40);
       expect(check(result, 'pipeline-green').evidence?.observed).toMatch(/UPLOAD_ARTIFACTS FAILED: CLIENT_ERROR\)$/);
-      expect(check(result, 'runtime-fixed').evidence?.observed).toMatch(/got past runtime selection \(DOWNLOAD_SOURCE SUCCEEDED\); buildspec runtime-versions: nodejs 22$/);
+      expect(check(result, 'runtime-fixed').evidence?.observed).toMatch(/installed its runtimes \(INSTALL SUCCEEDED\); buildspec runtime-versions: nodejs 22$/);
     });
 
     it('is pending while a release runs: the execution, the build before runtime selection, and the release not written yet', async () => {
@@ -175,6 +175,16 @@ describe('broken-pipeline checker', () => {
       const world = { ...WORLDS.starting, executions: [{ ...RUNS.first, revision: REVISIONS.runtimeFixed }] };
       const result = await resultOf(world);
       expect(check(result, 'runtime-fixed')).toMatchObject({ status: 'PASS', evidence: { observed: expect.stringMatching(/stopped before runtime selection; the buildspec it built asks for nodejs 22$/) } });
+    });
+
+    it('fails the runtime when CodeBuild tries to install the impossible version and INSTALL fails, naming the INSTALL phase', async () => {
+      const result = await resultOf({ ...WORLDS.policyFixed, executions: [RUNS.first, RUNS.afterPolicyInstalling] });
+      expect(check(result, 'runtime-fixed')).toMatchObject({
+        status: 'FAIL',
+        evidence: { observed: expect.stringMatching(/did not install its runtimes; the buildspec it built asks for nodejs 222; it failed in INSTALL: COMMAND_EXECUTION_ERROR: /) },
+        hint: expect.stringMatching(/INSTALL phase context/),
+      });
+      expect(check(result, 'pipeline-green').evidence?.observed).toMatch(/INSTALL FAILED: COMMAND_EXECUTION_ERROR\)$/);
     });
 
     it('counts only executions since the lab deployed', async () => {
