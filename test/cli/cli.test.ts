@@ -28,11 +28,14 @@ describe('doplab list', () => {
 });
 
 describe('doplab show', () => {
-  it('prints the instructions of a lab', () => {
+  it('prints the instructions of a lab as plain text when piped: no Markdown syntax, no colour, 80 columns', () => {
     const run = doplab(['show', LAB]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('## Tasks');
+    expect(run.stdout).toContain('Tasks\n-----');
     expect(run.stdout).toContain('DopLab/OrdersApi');
+    expect(run.stdout).not.toMatch(/\x1b\[|\*\*|^## /m);
+    expect(run.stdout).toMatch(/^┌─+┬─+┐$/m);
+    expect(Math.max(...run.stdout.split('\n').filter((l) => !l.startsWith('    ')).map((l) => Array.from(l).length))).toBeLessThanOrEqual(80);
   });
 
   it('exits 2 and suggests the nearest id for an unknown lab', () => {
@@ -220,7 +223,35 @@ function sdkClientsLoadedBy(args: readonly string[]): { code: number; clients: s
   return JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}');
 }
 
+/** Runs the CLI in-process and reports whether it loaded the Markdown renderer (marked, marked-terminal). */
+function markdownLoadedBy(args: readonly string[]): { code: number; loaded: string[] } {
+  const script = `
+    require('tsx/cjs/api').register();
+    const { main } = require('./lib/cli.ts');
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = () => true;
+    main(['node', 'doplab', ...${JSON.stringify(args)}]).then((code) => {
+      process.stdout.write = write;
+      const loaded = new Set();
+      for (const k of Object.keys(require.cache)) {
+        const m = /node_modules[\\/](marked|marked-terminal)[\\/]/.exec(k);
+        if (m) loaded.add(m[1]);
+      }
+      process.stderr.write(JSON.stringify({ code, loaded: [...loaded].sort() }));
+    });`;
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, env: isolatedEnv(), encoding: 'utf8' });
+  return JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}');
+}
+
 describe('start-up cost as labs are added', () => {
+  it('loads the Markdown renderer for show only', () => {
+    expect(markdownLoadedBy(['list'])).toEqual({ code: 0, loaded: [] });
+    expect(markdownLoadedBy(['--help'])).toEqual({ code: 0, loaded: [] });
+    expect(markdownLoadedBy(['check', LAB, '--facts', SOLVED, '--json'])).toEqual({ code: 0, loaded: [] });
+    expect(markdownLoadedBy(['show', LAB])).toEqual({ code: 0, loaded: ['marked', 'marked-terminal'] });
+  });
+
   it('loads no AWS SDK client for list and show', () => {
     expect(sdkClientsLoadedBy(['list', '--json'])).toEqual({ code: 0, clients: [] });
     expect(sdkClientsLoadedBy(['show', LAB])).toEqual({ code: 0, clients: [] });
