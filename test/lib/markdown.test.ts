@@ -4,7 +4,6 @@ import { drawTable, fitColumns, renderMarkdown, terminalWidth, wrap } from '../.
 import { LABS } from '../../labs';
 import { recordingIo } from './lifecycle/support';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b[[\]]/;
 const SAMPLE = [
   '# Roll a baseline out',
