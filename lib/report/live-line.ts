@@ -9,7 +9,6 @@ export interface LiveLineTarget {
 }
 
 // An ANSI SGR escape: takes no column.
-// eslint-disable-next-line no-control-regex
 const SGR = /\u001b\[[0-9;]*m/g;
 
 /** `text` cut to `columns` visible characters (escapes kept, colour reset at the cut). */
