@@ -266,8 +266,8 @@ describe('start-up cost as labs are added', () => {
 });
 
 describe('doplab synth', () => {
-  it('prints only the template on stdout (toolkit messages go to stderr)', () => {
-    const run = doplab(['synth', LAB]);
+  it("prints only the template on stdout, even with --verbose (the toolkit's messages go to stderr)", () => {
+    const run = doplab(['synth', LAB, '--verbose']);
     expect(run.status).toBe(0);
     const template = JSON.parse(run.stdout);
     expect(Object.values(template.Resources).map((r) => (r as { Type: string }).Type)).toEqual(
@@ -282,5 +282,7 @@ describe('doplab synth', () => {
     const run = doplab(['synth', LAB], { ...isolatedEnv(), TMPDIR: tmp });
     expect(run.status).toBe(0);
     expect(readdirSync(tmp).filter((name) => name.startsWith('cdk.out'))).toEqual([]);
+    // Without --verbose, none of the toolkit's own messages.
+    expect(run.stderr).not.toMatch(/Synthesis time|Starting Synthesis/);
   });
 });
