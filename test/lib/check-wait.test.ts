@@ -3,6 +3,7 @@ import { checkUntilSettled, type Attempt } from '../../lib/commands/check';
 import { FACTS_FORMAT } from '../../lib/facts-file';
 import type { Io } from '../../lib/io';
 import { LiveLine } from '../../lib/report/live-line';
+import { REDRAW, frames, screen } from '../support/terminal-transcript';
 
 function check(id: string, status: Status, observed = `${id} observed`): CheckResult {
   return {
@@ -183,9 +184,6 @@ describe('checkUntilSettled at a terminal', () => {
     };
     return { attempt, line, options: { io, line, now: () => clock, sleep }, stderr: () => stderr };
   }
-  const REDRAW = '\r\u001b[2K';
-  const frames = (stderr: string) => stderr.split(REDRAW).map((f) => f.split('\n')[0]).filter((f) => f !== '');
-  const screen = (stderr: string) => stderr.split('\n').map((l) => l.split(REDRAW).at(-1) ?? '').filter((l) => l !== '');
 
   it('keeps one line updated in place: what it waits for, the time waited, the time to the next check', async () => {
     const t = terminal([pending(), pending(), settled()], 2_000);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { IoMessage, IoRequest, StackActivity } from '@aws-cdk/toolkit-lib';
 import type { Io } from '../../../lib/io';
 import { LiveLine, fitLine } from '../../../lib/report/live-line';
+import { REDRAW, frames, screen } from '../../support/terminal-transcript';
 import { onInterrupt } from '../../../lib/lifecycle/interrupt';
 import { DoplabIoHost } from '../../../lib/toolkit-io';
 import { recordingIo } from './support';
@@ -48,11 +49,6 @@ async function replay(name: string, options: { tty: boolean; verbose?: boolean; 
   return { stderr, host };
 }
 
-const REDRAW = '\r\u001b[2K';
-/** What a terminal shows in the end: each line as last redrawn. */
-const screen = (stderr: string) => stderr.split('\n').map((l) => l.split(REDRAW).at(-1) ?? '').filter((l) => l !== '');
-/** Every state of the live line, in order. */
-const frames = (stderr: string) => stderr.split(REDRAW).map((f) => f.split('\n')[0]).filter((f) => f !== '');
 
 describe('DoplabIoHost: deploy progress from the toolkit messages', () => {
   it('not at a terminal: one line per event that matters, without the toolkit\'s own messages', async () => {
