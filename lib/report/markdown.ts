@@ -159,13 +159,31 @@ export function renderMarkdown(markdown: string, options: MarkdownOptions): stri
 
 const LIST_INDENT = 2;
 
+// The SGR codes that end each kind of style picocolors opens: a style left open at the end of a line would
+// run on into the table's padding and borders.
+const CLOSES: Record<string, string> = { '1': '22', '2': '22', '3': '23', '4': '24', '9': '29' };
+const closerOf = (code: string) => CLOSES[code] ?? (/^(3[0-7]|9[0-7])$/.test(code) ? '39' : undefined);
+
+/** Lines of one cell where each line closes the styles still open at its end and the next reopens them. */
+export function closeStyles(lines: readonly string[]): string[] {
+  let open: string[] = [];
+  return lines.map((line) => {
+    const text = open.map((code) => `\u001b[${code}m`).join('') + line;
+    for (const [, code] of line.matchAll(/\u001b\[([0-9]+)m/g)) {
+      if (closerOf(code)) open.push(code);
+      else open = open.filter((o) => closerOf(o) !== code);
+    }
+    return open.length ? `${text}${[...open].reverse().map((code) => `\u001b[${closerOf(code)}m`).join('')}` : text;
+  });
+}
+
 /** A table with box-drawing borders, its cells wrapped to `widths`; the first row is the header. */
 export function drawTable(rows: readonly (readonly string[])[], widths: readonly number[], border: (s: string) => string = identity): string {
   const rule = (left: string, middle: string, right: string) => border(left + widths.map((w) => '─'.repeat(w + 2)).join(middle) + right);
   const lines = [rule('┌', '┬', '┐')];
   rows.forEach((row, r) => {
     if (r > 0) lines.push(rule('├', '┼', '┤'));
-    const cells = widths.map((w, i) => wrap(row[i] ?? '', w).split('\n'));
+    const cells = widths.map((w, i) => closeStyles(wrap(row[i] ?? '', w).split('\n')));
     const height = Math.max(...cells.map((cell) => cell.length));
     for (let l = 0; l < height; l += 1) {
       const parts = cells.map((cell, i) => ` ${cell[l] ?? ''}${' '.repeat(widths[i] - visibleLength(cell[l] ?? ''))} `);

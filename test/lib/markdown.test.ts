@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { showLab } from '../../lib/commands/show';
-import { drawTable, fitColumns, renderMarkdown, terminalWidth, wrap } from '../../lib/report/markdown';
+import { closeStyles, drawTable, fitColumns, renderMarkdown, terminalWidth, wrap } from '../../lib/report/markdown';
 import { LABS } from '../../labs';
 import { recordingIo } from './lifecycle/support';
 
@@ -121,6 +121,14 @@ describe('layout helpers', () => {
     expect(wrap('/doplab/artifact-repositories/scan', 12)).toBe('/doplab/arti\nfact-reposit\nories/scan');
     expect(wrap('\u001b[1mbold words\u001b[22m here', 10)).toBe('\u001b[1mbold words\u001b[22m\nhere');
     expect(wrap('\u001b[1mbold words\u001b[22m here', 9)).toBe('\u001b[1mbold\nwords\u001b[22m\nhere');
+  });
+
+  it('closeStyles keeps a style cut across lines off the borders: closed at the end of a line, reopened on the next', () => {
+    expect(closeStyles(['\u001b[1m\u001b[33mDopLab-lambda', 'pricing\u001b[39m\u001b[22m here'])).toEqual([
+      '\u001b[1m\u001b[33mDopLab-lambda\u001b[39m\u001b[22m',
+      '\u001b[1m\u001b[33mpricing\u001b[39m\u001b[22m here',
+    ]);
+    expect(closeStyles(['plain', 'lines'])).toEqual(['plain', 'lines']);
   });
 
   it('drawTable pads every cell to its column', () => {
