@@ -39,20 +39,43 @@ const LAZY_HELPER =
   'getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); };\n';
 
 /** Packages bundled into dist/vendor/<name>.js. */
-const VENDORED = ['zod', 'commander'];
+const VENDORED = ['zod', 'commander', 'marked-terminal'];
+
+/**
+ * marked-terminal (loaded by `doplab show` only) is bundled from its ES module source, not its CommonJS
+ * file: that one inlines highlight.js with every language (1.9 MB, most of its load time). doplab never
+ * calls the dependencies stubbed here: lib/report/markdown.ts draws code blocks (no syntax highlighting)
+ * and tables itself, and turns emoji off. test/cli/build.test.ts compares `show` from the build and the sources.
+ */
+const STUBS = {
+  'cli-highlight': 'export function highlight(code) { return code; }\n',
+  'node-emoji': 'export function get() { return undefined; }\n',
+  'cli-table3': 'export default class Table { constructor() { throw new Error("doplab draws tables itself (lib/report/markdown.ts)"); } }\n',
+};
 
 function vendor(staging) {
+  const stubs = join(staging, 'vendor-stubs');
+  mkdirSync(stubs, { recursive: true });
+  const alias = {};
+  for (const [name, code] of Object.entries(STUBS)) {
+    alias[name] = join(stubs, `${name}.mjs`);
+    writeFileSync(alias[name], code);
+  }
   for (const name of VENDORED) {
+    // The ES module entry (`import`) where the package has one; marked-terminal's is the one without highlight.js.
+    const contents = name === 'marked-terminal' ? `export * from ${JSON.stringify(name)};` : `module.exports = require(${JSON.stringify(name)});`;
     require('esbuild').buildSync({
-      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: ROOT, loader: 'js' },
+      stdin: { contents, resolveDir: ROOT, loader: 'js' },
       bundle: true,
       outfile: join(staging, 'vendor', `${name}.js`),
       format: 'cjs',
       platform: 'node',
       target: 'node20',
       logLevel: 'warning',
+      alias: name === 'marked-terminal' ? alias : undefined,
     });
   }
+  rmSync(stubs, { recursive: true, force: true });
 }
 
 /** A module's requires of vendored packages, pointed at dist/vendor/. */

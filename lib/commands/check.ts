@@ -7,6 +7,7 @@ import type { Io } from '../io';
 import type { AnyLab } from '../registry';
 import { renderChecklist } from '../report/terminal';
 import { formatDuration } from '../duration';
+import { LiveLine } from '../report/live-line';
 import type { AwsOptions, AwsSession } from '../aws/clients';
 
 /** Options of `doplab check`. */
@@ -29,31 +30,50 @@ export interface Attempt {
 }
 
 /**
- * Runs `attempt` until nothing is PENDING or `waitMs` has passed, saying what it waits for between
- * attempts. Without `waitMs` it runs once.
+ * Runs `attempt` until nothing is PENDING or `waitMs` has passed, saying between attempts which checks it
+ * waits for (and what they saw) and how long it has waited: on one line redrawn in place at a terminal
+ * (the time ticks), one line per round otherwise. Without `waitMs` it runs once and says nothing.
  */
 export async function checkUntilSettled(
   attempt: () => Promise<Attempt>,
-  options: { waitMs?: number; intervalMs?: number; io: Io; sleep?: (ms: number) => Promise<void>; now?: () => number },
+  options: { waitMs?: number; intervalMs?: number; io: Io; sleep?: (ms: number) => Promise<void>; now?: () => number; line?: LiveLine },
 ): Promise<Attempt> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const interval = options.intervalMs ?? 15_000;
-  const deadline = now() + (options.waitMs ?? 0);
-  for (;;) {
-    const current = await attempt();
-    if (!options.waitMs || !anyPending(current.result)) return current;
-    const left = deadline - now();
-    if (left <= 0) {
-      options.io.err(`Still pending after ${formatDuration(options.waitMs)}; giving up waiting.`);
-      return current;
+  const waitMs = options.waitMs ?? 0;
+  const started = now();
+  const deadline = started + waitMs;
+  const line = options.line ?? new LiveLine(options.io);
+  const waited = () => `Waited ${formatDuration(now() - started)} of ${formatDuration(waitMs)}`;
+  try {
+    for (let round = 1; ; round += 1) {
+      const current = await attempt();
+      if (!waitMs || !anyPending(current.result)) {
+        line.done(round > 1 ? `Settled after ${formatDuration(now() - started)} (${round} checks).` : undefined);
+        return current;
+      }
+      const left = deadline - now();
+      if (left <= 0) {
+        line.done(`Still pending after ${formatDuration(waitMs)}; giving up waiting.`);
+        return current;
+      }
+      const pending = current.result.checks
+        .filter((c) => c.status === 'PENDING')
+        .map((c) => `${c.id} (${c.evidence?.observed ?? 'pending'})`)
+        .join(', ');
+      const pause = Math.min(interval, left);
+      const next = now() + pause;
+      if (line.interactive) {
+        line.show(() => `${waited()} · pending: ${pending} · ${now() < next ? `next check in ${formatDuration(next - now())}` : 'checking…'}`);
+      } else {
+        options.io.err(`${waited()}; pending: ${pending}. Checking again in ${formatDuration(pause)}.`);
+      }
+      await sleep(pause);
+      line.redraw();
     }
-    const pending = current.result.checks.filter((c) => c.status === 'PENDING');
-    options.io.err(
-      `Waiting for ${pending.map((c) => `${c.id} (${c.evidence?.observed ?? 'pending'})`).join('; ')}; ` +
-        `checking again in ${formatDuration(Math.min(interval, left))} (${formatDuration(left)} left).`,
-    );
-    await sleep(Math.min(interval, left));
+  } finally {
+    line.done();
   }
 }
 

@@ -25,6 +25,8 @@ mkdirSync(ARTIFACTS, { recursive: true });
 const COMMANDS: string[][] = [
   ['list'],
   ['list', '--json'],
+  // The build bundles marked-terminal without its highlighter, emoji table and table library (bin/build.js).
+  ...LABS.map((lab) => ['show', lab.id]),
   ...LABS.flatMap((lab) =>
     Object.values(lab.examples).flatMap((file) => [
       ['check', lab.id, '--facts', file, '--no-color'],
@@ -104,14 +106,17 @@ describe('the compiled build', () => {
     }
   });
 
-  it('gives the same output as the sources for list and check --facts on every example of every lab', () => {
+  it('gives the same output as the sources for list, show and check --facts on every example of every lab', () => {
     const offline = COMMANDS.length;
     expect(fromBuild.slice(0, offline)).toEqual(fromSrc.slice(0, offline));
     // Not two identical failures: the catalogue names every lab, solved examples pass and starting ones fail.
     const [list] = fromBuild;
     expect(list.code).toBe(0);
     for (const lab of LABS) expect(list.stdout).toContain(lab.id);
-    for (const outcome of fromBuild.slice(2, offline)) {
+    const shows = fromBuild.filter((o) => o.argv[0] === 'show');
+    expect(shows).toHaveLength(LABS.length);
+    for (const show of shows) expect(show).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining('┌') });
+    for (const outcome of fromBuild.slice(2, offline).filter((o) => o.argv[0] === 'check')) {
       expect(outcome.stderr).toBe('');
       expect(outcome.code).toBe(outcome.argv[3].endsWith('solved.json') ? 0 : 1);
     }
