@@ -47,7 +47,19 @@ const LAZY_HELPER =
   'getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); };\n';
 
 /** Packages bundled into dist/vendor/<name>.js. */
-const VENDORED = ['zod', 'commander'];
+const VENDORED = ['zod', 'commander', 'marked-terminal'];
+
+/**
+ * marked-terminal (loaded by `doplab show` only) is bundled from its ES module source, not its CommonJS
+ * file: that one inlines highlight.js with every language (1.9 MB, most of its load time). doplab never
+ * calls the dependencies stubbed here: lib/report/markdown.ts draws code blocks (no syntax highlighting)
+ * and tables itself, and turns emoji off. test/cli/build.test.ts compares `show` from the build and the sources.
+ */
+const STUBS = {
+  'cli-highlight': 'export function highlight(code) { return code; }\n',
+  'node-emoji': 'export function get() { return undefined; }\n',
+  'cli-table3': 'export default class Table { constructor() { throw new Error("doplab draws tables itself (lib/report/markdown.ts)"); } }\n',
+};
 
 /** esbuild plugin: zod's namespace of every message translation (`z.locales`) as an empty module. */
 const withoutZodLocales = {
@@ -66,20 +78,31 @@ const LAZY_BUILTIN = /^(\s*)var ([\w$]+) = require\("(node:child_process)"\);$/g
 
 async function vendor(staging) {
   const esbuild = require('esbuild');
+  const stubs = join(staging, 'vendor-stubs');
+  mkdirSync(stubs, { recursive: true });
+  const alias = {};
+  for (const [name, code] of Object.entries(STUBS)) {
+    alias[name] = join(stubs, `${name}.mjs`);
+    writeFileSync(alias[name], code);
+  }
   for (const name of VENDORED) {
     const outfile = join(staging, 'vendor', `${name}.js`);
+    // The ES module entry (`import`) where the package has one; marked-terminal's is the one without highlight.js.
+    const contents = name === 'marked-terminal' ? `export * from ${JSON.stringify(name)};` : `module.exports = require(${JSON.stringify(name)});`;
     const { outputFiles } = await esbuild.build({
       ...ESBUILD,
-      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: ROOT, loader: 'js' },
+      stdin: { contents, resolveDir: ROOT, loader: 'js' },
       bundle: true,
       outfile,
       plugins: name === 'zod' ? [withoutZodLocales] : [],
+      alias: name === 'marked-terminal' ? alias : undefined,
     });
     const code = outputFiles[0].text;
     const lazy = code.replace(LAZY_BUILTIN, '$1var $2 = __lazyRequire(() => require("$3"));');
     mkdirSync(dirname(outfile), { recursive: true });
     writeFileSync(outfile, lazy === code ? code : withLazyHelper(lazy));
   }
+  rmSync(stubs, { recursive: true, force: true });
 }
 
 /** labs/index.ts bundled with the labs' lab.ts and contract.ts inlined (see the header); anything else stays a require. */

@@ -11,9 +11,6 @@ import {
 } from '@aws-sdk/client-codebuild';
 import {
   CodePipelineClient,
-  GetPipelineCommand,
-  ListActionExecutionsCommand,
-  ListPipelineExecutionsCommand,
   type ActionExecutionDetail,
   type PipelineDeclaration,
   type PipelineExecutionSummary,
@@ -22,10 +19,10 @@ import { IAMClient, SimulatePrincipalPolicyCommand, type EvaluationResult } from
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as YAML from 'yaml';
 import { z } from 'zod';
-import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { allPages, byName, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
+import { describeStages, readActionExecutions, readPipelineDeclaration, readPipelineExecutions } from '../lib/pipeline-facts';
+import { byName, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
 import { zipTextFiles } from '../lib/zip';
 import { API_KEY_PATTERN, API_KEY_VARIABLE, FAILING_TEST, LAB_ID, Outputs, SEEDED_TEST_CASES, STAGES } from '../labs/pipeline-test-stage/contract';
 
@@ -260,9 +257,6 @@ function pipelineOf(facts: Facts): Pipeline {
   return pipeline;
 }
 
-function describeStages(pipeline: Pipeline): string {
-  return (pipeline.stages ?? []).map((s) => `${s.name} [${(s.actions ?? []).map((a) => `${a.name}: ${a.actionTypeId?.provider ?? '?'}${a.configuration?.ProjectName ? ` ${a.configuration.ProjectName}` : ''}`).join(', ')}]`).join(' → ');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -596,36 +590,9 @@ export const checker = defineChecker({
     const buildProjectName = outputs.buildProjectName;
     const base = { region, account, pipelineName: name, buildProjectName, apiKeyParameter: outputs.apiKeyParameterName };
 
-    const pipelineRead = readFact(async () => {
-      try {
-        return jsonified((await pipelines.send(new GetPipelineCommand({ name }))).pipeline ?? null);
-      } catch (error) {
-        if (awsErrorName(error) === 'PipelineNotFoundException') return null;
-        throw error;
-      }
-    });
-    const executionsRead = readFact(async () =>
-      jsonified(
-        await allPages(
-          async (nextToken) => {
-            const page = await pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: name, maxResults: 100, nextToken }));
-            return { items: page.pipelineExecutionSummaries, next: page.nextToken };
-          },
-          { stop: (items) => items.length >= 100 },
-        ),
-      ),
-    );
-    const actionsRead = readFact(async () =>
-      jsonified(
-        await allPages(
-          async (nextToken) => {
-            const page = await pipelines.send(new ListActionExecutionsCommand({ pipelineName: name, maxResults: 100, nextToken }));
-            return { items: page.actionExecutionDetails, next: page.nextToken };
-          },
-          { stop: (items) => items.length >= 300 },
-        ),
-      ),
-    );
+    const pipelineRead = readFact(() => readPipelineDeclaration(pipelines, name));
+    const executionsRead = readFact(() => readPipelineExecutions(pipelines, name));
+    const actionsRead = readFact(() => readActionExecutions(pipelines, name));
 
     // Builds and reports of the test actions, as soon as the action executions are in.
     const buildReads = actionsRead.then(async (actions) => {

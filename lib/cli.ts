@@ -40,6 +40,7 @@ const command = {
   lifecycle: (): typeof import('./commands/lifecycle') => require('./commands/lifecycle'),
   status: (): typeof import('./commands/status') => require('./commands/status'),
   selftest: (): typeof import('./commands/selftest') => require('./commands/selftest'),
+  open: (): typeof import('./commands/open') => require('./commands/open'),
 };
 
 /** `--ttl 4h` → milliseconds; `--ttl none` → null (no expiry). */
@@ -114,6 +115,24 @@ export function buildProgram(io: (g: GlobalOptions) => Io, run: (code: Promise<n
           const lab = findLab(labId);
           const waitMs = opts.wait === undefined ? undefined : parseDuration(opts.wait, '--wait');
           return checkLab(lab, awsOptions(g), io(g), { ...opts, json: g.json, waitMs });
+        })(),
+      ),
+    );
+
+  program
+    .command('open')
+    .description("the lab's instructions and a live checklist in your browser (a page on this machine only)")
+    .argument('<lab>', 'lab id')
+    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
+    .option('--no-browser', 'only print the address')
+    .option('--facts <file>', 'show a saved facts file instead of calling AWS')
+    .action((labId: string, opts: { port?: string; browser: boolean; facts?: string }, cmd: Command) =>
+      run(
+        (async () => {
+          const { findLab } = registry();
+          const { openLab } = command.open();
+          const g = globals(cmd);
+          return openLab(findLab(labId), awsOptions(g), io(g), opts);
         })(),
       ),
     );

@@ -27,7 +27,8 @@ export type CostRule =
   | 'image-digest'
   | 'codebuild-compute'
   | 'codebuild-fleet'
-  | 'cloudtrail-scope';
+  | 'cloudtrail-scope'
+  | 'backup-vault-lock';
 
 /** One way a template breaks the cost gate. */
 export interface CostViolation {
@@ -173,6 +174,13 @@ export function costGate(template: CfnTemplate): CostViolation[] {
         break;
       case 'AWS::DynamoDB::Table':
         checkDynamoDbCapacity(id, props, add);
+        break;
+      case 'AWS::Backup::BackupVault':
+        // A locked vault keeps every recovery point for its minimum retention (for ever once a compliance lock is fixed):
+        // the stack could not empty or delete it, and its storage would bill on.
+        if (props.LockConfiguration !== undefined) {
+          add('backup-vault-lock', `Backup vault ${id} has a vault lock; lab vaults must be emptied and deleted with the stack.`);
+        }
         break;
       case 'AWS::CodeBuild::Project':
         checkCodeBuildEnvironment(id, props.Environment, add);

@@ -6,11 +6,10 @@ import {
   DescribeRemediationConfigurationsCommand,
 } from '@aws-sdk/client-config-service';
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand, type Role } from '@aws-sdk/client-iam';
-import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { awsErrorName } from '../../lib/aws/errors';
 import { LAB_TAG_KEY } from '../../lib/contract';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
-import { allPages, partitionOf } from '../../lib/sdk-facts';
+import { remainingBuckets } from '../../lib/lifecycle/bucket-leftovers';
+import { allPages } from '../../lib/sdk-facts';
 import { CONFIG_RULE_NAME, DELIVERY_CHANNEL_NAME, LAB_ID, LEARNER_RULE_PREFIX, Outputs, RECORDER_NAME, REMEDIATION } from './contract';
 
 /** DescribeRemediationConfigurations takes at most 25 rule names. */
@@ -43,7 +42,7 @@ export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
     }
   }
   found.push(...(await labAutomationRoles(ctx, automationRoles)));
-  found.push(...(await labBuckets(ctx)));
+  found.push(...(await remainingBuckets(ctx, (ctx.stack?.outputs[Outputs.targetBucketNames] ?? '').split(','))));
   return found;
 }
 
@@ -86,19 +85,3 @@ async function labAutomationRoles(ctx: LeftoverContext, named: ReadonlySet<strin
   return found;
 }
 
-/** The lab buckets named by the stack outputs that still exist, saying whether they still hold object versions. */
-async function labBuckets(ctx: LeftoverContext): Promise<Leftover[]> {
-  const names = (ctx.stack?.outputs[Outputs.targetBucketNames] ?? '').split(',').filter(Boolean);
-  const s3 = ctx.client(S3Client);
-  const found: Leftover[] = [];
-  for (const bucket of names) {
-    try {
-      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
-      const empty = (page.Versions ?? []).length + (page.DeleteMarkers ?? []).length === 0;
-      found.push({ resource: `arn:${partitionOf(ctx.region)}:s3:::${bucket}`, region: ctx.region, reason: empty ? 'lab bucket still exists (empty)' : 'lab bucket still exists and holds object versions' });
-    } catch (error) {
-      if (awsErrorName(error) !== 'NoSuchBucket') throw error;
-    }
-  }
-  return found;
-}

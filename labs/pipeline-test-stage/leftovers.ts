@@ -1,12 +1,11 @@
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetProjectsCommand, CodeBuildClient, ListProjectsCommand, ListReportGroupsCommand, type Project } from '@aws-sdk/client-codebuild';
 import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
-import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { awsErrorName } from '../../lib/aws/errors';
 import { LAB_TAG_KEY } from '../../lib/contract';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
-import { allPages, partitionOf } from '../../lib/sdk-facts';
+import { remainingBuckets } from '../../lib/lifecycle/bucket-leftovers';
+import { allPages } from '../../lib/sdk-facts';
 import { API_KEY_PARAMETER, LAB_ID, Outputs } from './contract';
 
 /** BatchGetProjects takes at most 100 names. */
@@ -23,7 +22,7 @@ export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
   const projects = await testProjects(ctx);
   for (const p of projects) found.push({ resource: p.arn ?? p.name ?? '?', region: ctx.region, reason: `CodeBuild project ${p.name} reading the lab's API key or tagged ${LAB_TAG_KEY}=${LAB_ID}` });
   const names = projects.map((p) => p.name ?? '').filter(Boolean);
-  found.push(...(await reportGroups(ctx, names)), ...(await logGroups(ctx, names)), ...(await parameter(ctx)), ...(await codeBuildRoles(ctx)), ...(await labBuckets(ctx)));
+  found.push(...(await reportGroups(ctx, names)), ...(await logGroups(ctx, names)), ...(await parameter(ctx)), ...(await codeBuildRoles(ctx)), ...(await remainingBuckets(ctx, [ctx.stack?.outputs[Outputs.sourceBucketName], ctx.stack?.outputs[Outputs.artifactBucketName]])));
   return found;
 }
 
@@ -95,19 +94,3 @@ async function codeBuildRoles(ctx: LeftoverContext): Promise<Leftover[]> {
   return found;
 }
 
-/** The lab's source and artifact buckets named by the stack outputs that still exist. */
-async function labBuckets(ctx: LeftoverContext): Promise<Leftover[]> {
-  const names = [ctx.stack?.outputs[Outputs.sourceBucketName], ctx.stack?.outputs[Outputs.artifactBucketName]].filter((n): n is string => !!n);
-  const s3 = ctx.client(S3Client);
-  const found: Leftover[] = [];
-  for (const bucket of names) {
-    try {
-      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
-      const empty = (page.Versions ?? []).length + (page.DeleteMarkers ?? []).length === 0;
-      found.push({ resource: `arn:${partitionOf(ctx.region)}:s3:::${bucket}`, region: ctx.region, reason: empty ? 'lab bucket still exists (empty)' : 'lab bucket still exists and holds object versions' });
-    } catch (error) {
-      if (awsErrorName(error) !== 'NoSuchBucket') throw error;
-    }
-  }
-  return found;
-}

@@ -2,13 +2,13 @@
 // project (inline buildspec: node --test with a JUnit report, the API key from Parameter Store), a Test stage between
 // Source and Build, then two releases: the seeded source (the Test stage stops it) and the fix (green).
 import { CodeBuildClient, CreateProjectCommand, UpdateProjectCommand, type CreateProjectCommandInput } from '@aws-sdk/client-codebuild';
-import { CodePipelineClient, GetPipelineCommand, ListPipelineExecutionsCommand, UpdatePipelineCommand, type StageDeclaration } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, GetPipelineCommand, UpdatePipelineCommand, type StageDeclaration } from '@aws-sdk/client-codepipeline';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName } from '../../lib/aws/errors';
 import { LAB_TAG_KEY } from '../../lib/contract';
 import { DoplabError } from '../../lib/errors';
 import type { Solution, SolutionContext } from '../../lib/lab';
+import { DEFAULT_WAIT, releaseSource, type WaitOptions } from '../../lib/pipeline-release';
 import { partitionOf } from '../../lib/sdk-facts';
 import { PRICING_BUG, SEEDED_SOURCE } from './app-source';
 import { API_KEY_VARIABLE, LAB_ID, Outputs, STAGES } from './contract';
@@ -53,15 +53,7 @@ export function sourceZip(fixed: boolean): Buffer {
   return storedZip(files);
 }
 
-/** How the solution waits; tests shorten it. */
-export interface WaitOptions {
-  readonly sleep: (ms: number) => Promise<void>;
-  readonly pollMs: number;
-  /** How long one release may take. */
-  readonly timeoutMs: number;
-}
-
-const DEFAULT_WAIT: WaitOptions = { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), pollMs: 15_000, timeoutMs: 15 * 60_000 };
+export type { WaitOptions } from '../../lib/pipeline-release';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
@@ -163,27 +155,9 @@ async function addTestStage(ctx: SolutionContext<typeof Outputs>): Promise<void>
 }
 
 /** Uploads a source version and waits for the execution it starts to end; returns its status. */
-async function release(ctx: SolutionContext<typeof Outputs>, fixed: boolean, wait: WaitOptions): Promise<string> {
-  const pipelines = ctx.client(CodePipelineClient);
-  const executions = async () =>
-    (await pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: ctx.outputs.pipelineName, maxResults: 10 }))).pipelineExecutionSummaries ?? [];
-  // The upload's execution is the first one not there before it (EventBridge starts it seconds after the upload).
-  const before = new Set((await executions()).map((e) => e.pipelineExecutionId));
-  await ctx.client(S3Client).send(new PutObjectCommand({ Bucket: ctx.outputs.sourceBucketName, Key: ctx.outputs.sourceKey, Body: sourceZip(fixed), ContentType: 'application/zip' }));
-  ctx.log(`Uploaded ${ctx.outputs.sourceKey} ${fixed ? 'with the pricing fix' : 'as seeded (one test fails)'}; waiting for the pipeline`);
-  for (let waited = 0; ; waited += wait.pollMs) {
-    await wait.sleep(wait.pollMs);
-    const mine = (await executions()).find((e) => !before.has(e.pipelineExecutionId));
-    if (mine && !['InProgress', 'Stopping'].includes(mine.status ?? '')) {
-      ctx.log(`Execution ${mine.pipelineExecutionId}: ${mine.status}`);
-      return mine.status ?? 'Unknown';
-    }
-    if (waited >= wait.timeoutMs) {
-      throw new DoplabError('TIMEOUT', 'environment', `No execution of ${ctx.outputs.pipelineName} ended within ${wait.timeoutMs / 1000} s of the upload.`, {
-        hint: `Run doplab check ${LAB_ID}: it shows the latest executions.`,
-      });
-    }
-  }
+function release(ctx: SolutionContext<typeof Outputs>, fixed: boolean, wait: WaitOptions): Promise<string> {
+  const target = { labId: LAB_ID, pipelineName: ctx.outputs.pipelineName, bucket: ctx.outputs.sourceBucketName, key: ctx.outputs.sourceKey };
+  return releaseSource(ctx, target, sourceZip(fixed), fixed ? 'with the pricing fix' : 'as seeded (one test fails)', wait);
 }
 
 /** Applies the solution, waiting as `wait` says. */

@@ -1,4 +1,5 @@
 // Names shared by the stack, the checker and the solution. No CDK import: the checker loads this.
+import { defaultSecondRegion, REGION_PATTERN, secondRegionContext, secondRegionFromOutputs } from '../../lib/second-region';
 
 export const LAB_ID = 'stacksets-multi-region';
 
@@ -11,21 +12,14 @@ export const Outputs = {
 } as const;
 
 /** CDK context key that picks the second region (`-c doplab:stacksets-multi-region:secondRegion=eu-west-1`). */
-export const SECOND_REGION_CONTEXT = `doplab:${LAB_ID}:secondRegion`;
+export const SECOND_REGION_CONTEXT = secondRegionContext(LAB_ID);
 
-/** The second region when none is configured: us-west-2 next to us-east-1, else us-east-1. */
-export function defaultSecondRegion(deployRegion: string): string {
-  return deployRegion === 'us-east-1' ? 'us-west-2' : 'us-east-1';
-}
+export { defaultSecondRegion, REGION_PATTERN };
 
 /** The second region of a deployed lab: its stack's SecondRegion output when known, else the default. */
 export function secondRegionOf(deployRegion: string, outputs?: Readonly<Record<string, string>>): string {
-  const configured = outputs?.[Outputs.secondRegion];
-  return configured && REGION_PATTERN.test(configured) && configured !== deployRegion ? configured : defaultSecondRegion(deployRegion);
+  return secondRegionFromOutputs(deployRegion, Outputs.secondRegion, outputs);
 }
-
-/** A commercial or GovCloud region name, e.g. `eu-west-1`, `us-gov-west-1`, `ap-southeast-7`. */
-export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/;
 
 /** The baseline template the learner rolls out (a file in this folder). */
 export const BASELINE_FILE = 'baseline.yaml';

@@ -1,16 +1,15 @@
 import { join } from 'node:path';
-import { Aws, CfnCondition, CfnRule, Duration, Fn, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { InlineCleanup } from '../../lib/cdk/inline-cleanup';
 import { DopLabStack } from '../../lib/cdk/lab-stack';
-import { DoplabError } from '../../lib/errors';
+import { chooseSecondRegion } from '../../lib/cdk/second-region';
 import {
   BASELINE_ALARM_NAME,
   BASELINE_LOG_GROUP_NAME,
   LAB_ID,
   Outputs,
-  REGION_PATTERN,
   SECOND_REGION_CONTEXT,
 } from './contract';
 
@@ -29,7 +28,7 @@ export class StackSetsMultiRegionStack extends DopLabStack {
 
   constructor(scope: Construct) {
     super(scope, LAB_ID, 'doplab lab stacksets-multi-region: roll a governed baseline out to two regions with a self-managed StackSet.');
-    this.secondRegion = this.chooseSecondRegion();
+    this.secondRegion = chooseSecondRegion(this, SECOND_REGION_CONTEXT);
 
     // Role names carry the deploy region: IAM is global, and the lab may be deployed in two regions of one account.
     const executionRoleName = `DopLab-StackSetExecution-${Aws.REGION}`;
@@ -163,29 +162,6 @@ export class StackSetsMultiRegionStack extends DopLabStack {
       deployRegion: Aws.REGION,
       secondRegion: this.secondRegion,
     });
-  }
-
-  private chooseSecondRegion(): string {
-    const configured: unknown = this.node.tryGetContext(SECOND_REGION_CONTEXT);
-    if (configured === undefined) {
-      // The deploy region is only known at deploy time (the stack is environment-agnostic).
-      const inUsEast1 = new CfnCondition(this, 'DeployedInUsEast1', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
-      return Token.asString(Fn.conditionIf(inUsEast1.logicalId, 'us-west-2', 'us-east-1'));
-    }
-    if (typeof configured !== 'string' || !REGION_PATTERN.test(configured)) {
-      throw new DoplabError('BAD_OPTION', 'usage', `Context ${SECOND_REGION_CONTEXT} is ${JSON.stringify(configured)}; expected a region name such as eu-west-1.`, {
-        hint: `Pass -c ${SECOND_REGION_CONTEXT}=<region>, a region enabled in the account other than the deploy region.`,
-      });
-    }
-    new CfnRule(this, 'SecondRegionDiffers', {
-      assertions: [
-        {
-          assert: Fn.conditionNot(Fn.conditionEquals(Aws.REGION, configured)),
-          assertDescription: `${SECOND_REGION_CONTEXT} (${configured}) must differ from the region the lab is deployed to.`,
-        },
-      ],
-    });
-    return configured;
   }
 }
 

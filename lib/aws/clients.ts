@@ -50,9 +50,12 @@ export function iamAction(clientName: string, commandName: string): string {
 /** Verbs of API calls that only read. Checkers may call nothing else. */
 export const READ_ONLY_VERBS = ['Describe', 'Get', 'List', 'Test', 'Simulate', 'BatchGet', 'Lookup', 'Filter'] as const;
 
+/** Whole operations that only read though no verb above says so: DynamoDB's item reads (a restore drill counts items). */
+export const READ_ONLY_OPERATIONS = ['dynamodb:Scan', 'dynamodb:Query'] as const;
+
 export function isReadOnlyAction(action: string): boolean {
   const operation = action.split(':')[1] ?? '';
-  return READ_ONLY_VERBS.some((verb) => operation.startsWith(verb));
+  return READ_ONLY_VERBS.some((verb) => operation.startsWith(verb)) || (READ_ONLY_OPERATIONS as readonly string[]).includes(action);
 }
 
 /** Observes every call a client makes, e.g. to count API calls or prove a checker's declared actions. */
@@ -157,7 +160,7 @@ function guardMiddleware(guard: { readOnly: boolean; listener?: CallListener }, 
   return (next: (args: unknown) => Promise<unknown>, context: HandlerContext) => async (args: unknown) => {
     const action = iamAction(context.clientName ?? 'UnknownClient', context.commandName ?? 'UnknownCommand');
     if (guard.readOnly && !isReadOnlyAction(action)) {
-      throw new DoplabError('INTERNAL', 'harness', `Refused ${action}: checkers may only read (${READ_ONLY_VERBS.join('/')}).`);
+      throw new DoplabError('INTERNAL', 'harness', `Refused ${action}: checkers may only read (${[...READ_ONLY_VERBS, ...READ_ONLY_OPERATIONS].join('/')}).`);
     }
     guard.listener?.(action);
     try {

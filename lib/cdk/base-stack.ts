@@ -32,6 +32,9 @@ export const LAB_SERVICES = [
   'codebuild',
   'codepipeline',
   'cloudtrail',
+  'backup',
+  // CreateBackupVault ties the vault to its key with backup-storage:MountCapsule ("Backup vault creation and deletion").
+  'backup-storage',
 ] as const;
 
 /** Services that create their service-linked role the first time a lab uses them in an account. */
@@ -113,6 +116,12 @@ export class DopLabBaseStack extends Stack {
               actions: ['ssm:GetParameter', 'ssm:GetParameters'],
               resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::parameter/aws/service/*`],
             }),
+            // A backup vault with AWS Backup's default key (aws/backup, id unknown before deploy) needs these on it, through AWS Backup only.
+            new iam.PolicyStatement({
+              actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:RetireGrant', 'kms:Decrypt', 'kms:GenerateDataKey'],
+              resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+              conditions: { StringEquals: { 'kms:ViaService': `backup.${Aws.REGION}.amazonaws.com` } },
+            }),
           ],
         }),
       },
@@ -133,6 +142,10 @@ export class DopLabBaseStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/*]',
         reason: "Launch templates name AWS's public image parameters (/aws/service/...); the grant reads only AWS-published public parameters, none of the account's own.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+        reason: "Backup vaults use AWS Backup's managed key aws/backup, whose id is not known before deploy; kms:ViaService limits the grant to AWS Backup in this region.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/DopLab-*]',

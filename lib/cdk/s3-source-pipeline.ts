@@ -21,8 +21,8 @@ export interface S3SourcePipelineProps {
   /** The Build stage's CodeBuild project. */
   readonly build: {
     readonly projectName: string;
-    /** The project's buildspec, inline. */
-    readonly buildSpec: Record<string, unknown>;
+    /** The project's buildspec, inline. @default none: CodeBuild reads buildspec.yml from the source */
+    readonly buildSpec?: Record<string, unknown>;
     /** Plain-text environment variables of the project. @default none */
     readonly environment?: Readonly<Record<string, string>>;
   };
@@ -91,7 +91,7 @@ export class S3SourcePipeline extends Construct {
         computeType: codebuild.ComputeType.SMALL,
         environmentVariables: Object.fromEntries(Object.entries(props.build.environment ?? {}).map(([name, value]) => [name, { value }])),
       },
-      buildSpec: codebuild.BuildSpec.fromObject(props.build.buildSpec),
+      ...(props.build.buildSpec ? { buildSpec: codebuild.BuildSpec.fromObject(props.build.buildSpec) } : {}),
       timeout: Duration.minutes(10),
       queuedTimeout: Duration.minutes(30),
       logging: { cloudWatch: { logGroup: this.buildLogGroup } },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { stackNameFor } from '../contract';
 import { DoplabError, ExitCode } from '../errors';
@@ -25,10 +26,16 @@ export interface StackToolkit {
   assetCount(stackName: string): Promise<number>;
   /** The synthesized template of a stack. */
   template(stackName: string): Promise<unknown>;
-  deploy(stackName: string, options?: { readonly roleArn?: string }): Promise<void>;
+  /** Deploys one stack; resolves to its outputs (CloudFormation's, as the toolkit returns them). */
+  deploy(stackName: string, options?: { readonly roleArn?: string }): Promise<DeployedOutputs | void>;
   /** The first failed resource event the toolkit reported. */
   firstFailure(): FirstFailure | undefined;
   dispose(): Promise<void>;
+}
+
+/** A deployed stack's outputs, by output key. */
+export interface DeployedOutputs {
+  readonly outputs: Readonly<Record<string, string>>;
 }
 
 /** What the lifecycle commands take from outside; tests replace each. */
@@ -89,10 +96,19 @@ export async function cdkToolkit(lab: AnyLab, aws: ToolkitOptions, io: Io, conte
     assetCount: async (name) => cached.cloudAssembly.getStackByName(name).assets.length,
     template: async (name) => cached.cloudAssembly.getStackByName(name).template,
     deploy: async (name, options = {}) => {
-      await toolkit.deploy(cached, { stacks: select(name), roleArn: options.roleArn });
+      try {
+        const result = await toolkit.deploy(cached, { stacks: select(name), roleArn: options.roleArn });
+        return { outputs: result.stacks.find((s) => s.stackName === name)?.outputs ?? host.outputs.get(name) ?? {} };
+      } finally {
+        // The stack's progress line ends here, also when the deploy failed.
+        host.close();
+      }
     },
     firstFailure: () => host.firstFailure,
-    dispose: () => cached.dispose(),
+    dispose: async () => {
+      host.close();
+      await cached.dispose();
+    },
   };
 }
 
@@ -149,6 +165,7 @@ export async function deployLab(lab: AnyLab, aws: ToolkitOptions, io: Io, option
       process.exit(130);
     };
     if (!deps.toolkit) process.once('SIGINT', stop);
+    let deployed: DeployedOutputs | void;
     try {
       const assets = await toolkit.assetCount(stackNameFor(lab.id));
       if (assets > 0) {
@@ -163,21 +180,42 @@ export async function deployLab(lab: AnyLab, aws: ToolkitOptions, io: Io, option
           hint: `Look at ${BASE_STACK_NAME} in the CloudFormation console, then run doplab deploy ${lab.id} again.`,
         });
       }
-      await deployStep(() => toolkit.deploy(stackNameFor(lab.id), { roleArn }), lab, toolkit);
+      deployed = await deployStep(() => toolkit.deploy(stackNameFor(lab.id), { roleArn }), lab, toolkit);
     } finally {
       process.off('SIGINT', stop);
       await toolkit.dispose();
     }
-    io.err(`Deployed ${lab.id} in ${formatDuration(now() - started)}. Next: doplab show ${lab.id}`);
+    io.err(`Deployed ${lab.id} in ${formatDuration(now() - started)}.`);
+    const shown = outputsTheReadmeNames(lab, deployed?.outputs ?? {});
+    if (shown.length > 0) {
+      io.err('Stack outputs the instructions refer to:');
+      const width = Math.max(...shown.map(([key]) => key.length));
+      for (const [key, value] of shown) io.err(`  ${key.padEnd(width)}  ${value}`);
+    }
+    io.err(`Next: doplab show ${lab.id} (the tasks), then doplab check ${lab.id} when you are done.`);
     return ExitCode.OK;
   } finally {
     if (!deps.session) session.destroy();
   }
 }
 
-async function deployStep(step: () => Promise<void>, lab: AnyLab, toolkit: StackToolkit): Promise<void> {
+/** The outputs whose keys the lab's README mentions (as a whole word), in the README's order. */
+export function outputsTheReadmeNames(lab: Pick<AnyLab, 'instructions'>, outputs: Readonly<Record<string, string>>): [string, string][] {
+  let readme: string;
   try {
-    await step();
+    readme = readFileSync(lab.instructions, 'utf8');
+  } catch {
+    return [];
+  }
+  const at = (key: string) => readme.search(new RegExp(`(?<![\\w-])${key.replace(/[^\w]/g, '\\$&')}(?![\\w-])`));
+  return Object.entries(outputs)
+    .filter(([key]) => at(key) >= 0)
+    .sort(([a], [b]) => at(a) - at(b));
+}
+
+async function deployStep<T>(step: () => Promise<T>, lab: AnyLab, toolkit: StackToolkit): Promise<T> {
+  try {
+    return await step();
   } catch (error) {
     if (error instanceof DoplabError) throw error;
     throw toolkitFailure('DEPLOY_FAILED', lab, error, toolkit.firstFailure());

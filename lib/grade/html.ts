@@ -2,6 +2,7 @@
 import type { Status, TaskStatement } from '../checker';
 import { DOP_C02_DOMAINS } from '../exam';
 import type { AnyLab } from '../registry';
+import { escapeHtml } from '../web/escape';
 import type { LearnerRow } from './reports';
 
 /** The class-wide numbers the report opens with. */
@@ -26,9 +27,7 @@ export interface HtmlSummary {
 
 const SYMBOL: Readonly<Record<Status | 'NOT_GRADED', string>> = { PASS: '✔', FAIL: '✘', PENDING: '…', ERROR: '!', SKIPPED: '–', NOT_GRADED: '?' };
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
+const esc = escapeHtml;
 
 function pct(earned: number, max: number): number {
   return max > 0 ? Math.round((earned / max) * 1000) / 10 : 0;

@@ -102,7 +102,9 @@ export const CFN_ACTIONS: Readonly<Record<string, TypeActions>> = {
   'AWS::CodePipeline::Pipeline': { actions: ['codepipeline:CreatePipeline', 'codepipeline:TagResource', 'codepipeline:GetPipeline', 'codepipeline:DeletePipeline'] },
   'AWS::CodeArtifact::Domain': { actions: ['codeartifact:CreateDomain', 'codeartifact:TagResource', 'codeartifact:DescribeDomain', 'codeartifact:DeleteDomain'] },
   'AWS::CodeArtifact::Repository': { actions: ['codeartifact:CreateRepository', 'codeartifact:TagResource', 'codeartifact:DescribeRepository', 'codeartifact:DeleteRepository'] },
-  'AWS::Backup::BackupVault': { actions: ['backup:CreateBackupVault', 'backup:TagResource', 'backup:DescribeBackupVault', 'backup:DeleteBackupVault'] },
+  // Not backup:TagResource: the simulator cannot tell a vault ARN from a recovery point's (whose pattern is
+  // arn:<partition>:<vendor>:<region>:*:<type>:<id>); MountCapsule ties the vault to its key ("Backup vault creation and deletion").
+  'AWS::Backup::BackupVault': { actions: ['backup:CreateBackupVault', 'backup-storage:MountCapsule', 'backup:DescribeBackupVault', 'backup:DeleteBackupVault'] },
   'AWS::Backup::BackupPlan': { actions: ['backup:CreateBackupPlan', 'backup:TagResource', 'backup:GetBackupPlan', 'backup:DeleteBackupPlan'] },
   'AWS::Backup::BackupSelection': { actions: ['backup:CreateBackupSelection', 'backup:GetBackupSelection', 'backup:DeleteBackupSelection'] },
   'AWS::AutoScaling::AutoScalingGroup': {

@@ -7,9 +7,11 @@ export interface TerminalOptions {
   readonly color: boolean;
 }
 
-const SYMBOL: Record<Status, string> = { PASS: '✔', FAIL: '✘', PENDING: '…', ERROR: '!', SKIPPED: '-' };
+/** The symbol of each status in a checklist. */
+export const SYMBOL: Record<Status, string> = { PASS: '✔', FAIL: '✘', PENDING: '…', ERROR: '!', SKIPPED: '-' };
 
-function formatPoints(n: number): string {
+/** Points as written: `5`, `0.5`, `1.25` (no float noise). */
+export function formatPoints(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toFixed(4)));
 }
 

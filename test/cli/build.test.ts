@@ -25,6 +25,8 @@ mkdirSync(ARTIFACTS, { recursive: true });
 const COMMANDS: string[][] = [
   ['list'],
   ['list', '--json'],
+  // The build bundles marked-terminal without its highlighter, emoji table and table library (bin/build.js).
+  ...LABS.map((lab) => ['show', lab.id]),
   ...LABS.flatMap((lab) =>
     Object.values(lab.examples).flatMap((file) => [
       ['check', lab.id, '--facts', file, '--no-color'],
@@ -104,14 +106,17 @@ describe('the compiled build', () => {
     }
   });
 
-  it('gives the same output as the sources for list and check --facts on every example of every lab', () => {
+  it('gives the same output as the sources for list, show and check --facts on every example of every lab', () => {
     const offline = COMMANDS.length;
     expect(fromBuild.slice(0, offline)).toEqual(fromSrc.slice(0, offline));
     // Not two identical failures: the catalogue names every lab, solved examples pass and starting ones fail.
     const [list] = fromBuild;
     expect(list.code).toBe(0);
     for (const lab of LABS) expect(list.stdout).toContain(lab.id);
-    for (const outcome of fromBuild.slice(2, offline)) {
+    const shows = fromBuild.filter((o) => o.argv[0] === 'show');
+    expect(shows).toHaveLength(LABS.length);
+    for (const show of shows) expect(show).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining('┌') });
+    for (const outcome of fromBuild.slice(2, offline).filter((o) => o.argv[0] === 'check')) {
       expect(outcome.stderr).toBe('');
       expect(outcome.code).toBe(outcome.argv[3].endsWith('solved.json') ? 0 : 1);
     }
@@ -141,9 +146,40 @@ describe('the compiled build', () => {
     const inlined = [...catalogue.matchAll(/^\/\/ (\S+\.ts)$/gm)].map((m) => m[1]);
     expect(inlined.filter((f) => f !== 'labs/index.ts' && !/^labs\/[\w-]+\/(lab|contract)\.ts$/.test(f))).toEqual([]);
     expect(inlined).toEqual(expect.arrayContaining(LABS.map((lab) => `labs/${lab.id}/lab.ts`)));
-    const required = new Set([...catalogue.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
-    expect([...required]).toEqual(['../lib/lab']);
-    expect(existsSync(join(out, 'lib', 'lab.js'))).toBe(true);
+    // What the data files import from lib/ (defineLab, helpers of the contracts) is required from its own compiled file.
+    const required = [...new Set([...catalogue.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))];
+    expect(required).toContain('../lib/lab');
+    for (const path of required) {
+      expect(path).toMatch(/^\.\.\/lib\//);
+      expect(existsSync(join(out, 'labs', `${path}.js`))).toBe(true);
+    }
+  });
+
+  it('serves the doplab open page from the build: the README through marked, the checklist, the token', async () => {
+    const driver = `require(${JSON.stringify(join(out, 'lib', 'cli.js'))}).main(['node', 'doplab', 'open', '${LAB}', '--facts', ${JSON.stringify(SOLVED)}, '--no-browser']).then((code) => process.stderr.write('exit ' + code));`;
+    const child = spawn(process.execPath, ['-e', driver], { cwd: ROOT, env: isolatedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let stdout = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+          if (stdout.includes('\n')) resolve(stdout.trim());
+        });
+        void closed.then(() => reject(new Error(`doplab open from the build exited: ${stderr}`)));
+      });
+      const html = await (await fetch(url)).text();
+      expect(html).toContain(`<h1>${/^# (.+)$/m.exec(readFileSync(LABS.find((l) => l.id === LAB)!.instructions, 'utf8'))![1]}</h1>`);
+      expect(html).toContain('<button type="button" id="check">Check</button>');
+      expect(html).toContain('data-status="PASS"');
+      expect((await fetch(url.replace(/\?token=.*/, ''))).status).toBe(403);
+    } finally {
+      child.kill('SIGINT');
+      await closed;
+    }
+    expect(stderr).toContain('exit 0');
   });
 
   it("ships every file the code reads beside itself: lab instructions, example facts, baseline templates, handler files", () => {

@@ -28,11 +28,14 @@ describe('doplab list', () => {
 });
 
 describe('doplab show', () => {
-  it('prints the instructions of a lab', () => {
+  it('prints the instructions of a lab as plain text when piped: no Markdown syntax, no colour, 80 columns', () => {
     const run = doplab(['show', LAB]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('## Tasks');
+    expect(run.stdout).toContain('Tasks\n-----');
     expect(run.stdout).toContain('DopLab/OrdersApi');
+    expect(run.stdout).not.toMatch(/\x1b\[|\*\*|^## /m);
+    expect(run.stdout).toMatch(/^┌─+┬─+┐$/m);
+    expect(Math.max(...run.stdout.split('\n').filter((l) => !l.startsWith('    ')).map((l) => Array.from(l).length))).toBeLessThanOrEqual(80);
   });
 
   it('exits 2 and suggests the nearest id for an unknown lab', () => {
@@ -220,7 +223,35 @@ function sdkClientsLoadedBy(args: readonly string[]): { code: number; clients: s
   return JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}');
 }
 
+/** Runs the CLI in-process and reports whether it loaded the Markdown renderer (marked, marked-terminal). */
+function markdownLoadedBy(args: readonly string[]): { code: number; loaded: string[] } {
+  const script = `
+    require('tsx/cjs/api').register();
+    const { main } = require('./lib/cli.ts');
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = () => true;
+    main(['node', 'doplab', ...${JSON.stringify(args)}]).then((code) => {
+      process.stdout.write = write;
+      const loaded = new Set();
+      for (const k of Object.keys(require.cache)) {
+        const m = /node_modules[\\/](marked|marked-terminal)[\\/]/.exec(k);
+        if (m) loaded.add(m[1]);
+      }
+      process.stderr.write(JSON.stringify({ code, loaded: [...loaded].sort() }));
+    });`;
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, env: isolatedEnv(), encoding: 'utf8' });
+  return JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}');
+}
+
 describe('start-up cost as labs are added', () => {
+  it('loads the Markdown renderer for show only', () => {
+    expect(markdownLoadedBy(['list'])).toEqual({ code: 0, loaded: [] });
+    expect(markdownLoadedBy(['--help'])).toEqual({ code: 0, loaded: [] });
+    expect(markdownLoadedBy(['check', LAB, '--facts', SOLVED, '--json'])).toEqual({ code: 0, loaded: [] });
+    expect(markdownLoadedBy(['show', LAB])).toEqual({ code: 0, loaded: ['marked', 'marked-terminal'] });
+  });
+
   it('loads no AWS SDK client for list and show', () => {
     expect(sdkClientsLoadedBy(['list', '--json'])).toEqual({ code: 0, clients: [] });
     expect(sdkClientsLoadedBy(['show', LAB])).toEqual({ code: 0, clients: [] });
@@ -235,8 +266,8 @@ describe('start-up cost as labs are added', () => {
 });
 
 describe('doplab synth', () => {
-  it('prints only the template on stdout (toolkit messages go to stderr)', () => {
-    const run = doplab(['synth', LAB]);
+  it("prints only the template on stdout, even with --verbose (the toolkit's messages go to stderr)", () => {
+    const run = doplab(['synth', LAB, '--verbose']);
     expect(run.status).toBe(0);
     const template = JSON.parse(run.stdout);
     expect(Object.values(template.Resources).map((r) => (r as { Type: string }).Type)).toEqual(
@@ -251,5 +282,7 @@ describe('doplab synth', () => {
     const run = doplab(['synth', LAB], { ...isolatedEnv(), TMPDIR: tmp });
     expect(run.status).toBe(0);
     expect(readdirSync(tmp).filter((name) => name.startsWith('cdk.out'))).toEqual([]);
+    // Without --verbose, none of the toolkit's own messages.
+    expect(run.stderr).not.toMatch(/Synthesis time|Starting Synthesis/);
   });
 });

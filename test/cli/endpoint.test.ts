@@ -114,6 +114,23 @@ describe.each(ENDPOINT_MODES)('doplab check against a local AWS endpoint given b
     expect(alarmCalls.every((r) => r.queryMode)).toBe(true);
   });
 
+  it('with --wait and stderr not a terminal: one line per round naming what it waits for and how long it has waited', async () => {
+    const server = await serve(SOLVED, (state) => {
+      for (const alarm of state.metricAlarms) Object.assign(alarm, { StateValue: 'INSUFFICIENT_DATA', StateReason: 'Unchecked: Initial alarm creation' });
+    });
+    const run = await check(server, '--wait', '5s', '--no-color');
+    expect(run.status).toBe(1);
+    expect(run.stderr).not.toContain('\r');
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^Waited \ds of 5s; pending: alarm-receiving-data \(alarm "orders-api-errors" is INSUFFICIENT_DATA since [^)]+: Unchecked: Initial alarm creation\)\. Checking again in [1-5]s\.$/,
+      ),
+      'Still pending after 5s; giving up waiting.',
+    ]);
+    expect(run.stdout).toContain('PENDING');
+    expect(server.countByOperation().DescribeAlarms).toBe(2);
+  });
+
   it('reports the alarm checks as ERROR naming cloudwatch:DescribeAlarms when it is denied, and exits 1', async () => {
     const server = await serve(SOLVED, undefined, { deny: ['DescribeAlarms'] });
     const run = await check(server, '--json');

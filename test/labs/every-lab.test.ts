@@ -45,11 +45,12 @@ type AnyLab = Lab<any, any>;
 const VARIANTS: [string, AnyLab, StackContext][] = LABS.flatMap((lab) => stackContexts(lab).map((context): [string, AnyLab, StackContext] => [`${lab.id} (${contextName(context)})`, lab, context]));
 
 /**
- * A resource's tags as a list of Key/Value. Some types (AWS::SSM::Parameter) take a plain key-value map; an
+ * A resource's tags as a list of Key/Value. Some types (AWS::SSM::Parameter, AWS::Backup::BackupVault) take a plain key-value map; an
  * Auto Scaling group's tags also say whether its instances get them, and the lab tag must reach them too.
  */
 function tagsOf(resource: { Type: string; Properties?: Record<string, unknown> } | undefined): unknown {
-  const tags = resource?.Properties?.Tags;
+  // A backup vault takes its tags as BackupVaultTags, a key-value map.
+  const tags = resource?.Type === 'AWS::Backup::BackupVault' ? resource.Properties?.BackupVaultTags : resource?.Properties?.Tags;
   if (tags !== null && typeof tags === 'object' && !Array.isArray(tags)) return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   if (resource?.Type === 'AWS::AutoScaling::AutoScalingGroup' && Array.isArray(tags)) {
     return tags.map(({ PropagateAtLaunch, ...tag }: Record<string, unknown>) => (PropagateAtLaunch === true ? tag : { ...tag, PropagateAtLaunch }));

@@ -95,11 +95,14 @@ describe('isReadOnlyAction', () => {
     'dynamodb:BatchGetItem',
     'ssm:GetParameter',
     'ecr:ListImages',
+    'dynamodb:Scan',
+    'dynamodb:Query',
   ])('treats %s as a read', (action) => {
     expect(isReadOnlyAction(action)).toBe(true);
   });
 
-  it.each(['logs:PutMetricFilter', 'logs:DeleteLogGroup', 'sts:AssumeRole', 'cloudformation:CreateStack', 'ssm:SendCommand', 'DescribeStacks'])(
+  // Scan and Query are reads of DynamoDB only, and only as whole operation names.
+  it.each(['logs:PutMetricFilter', 'logs:DeleteLogGroup', 'sts:AssumeRole', 'cloudformation:CreateStack', 'ssm:SendCommand', 'DescribeStacks', 'dynamodb:ScanAndDelete', 'ecr:StartImageScan', 'timestream:Query', 'Scan'])(
     'treats %s as not a read',
     (action) => {
       expect(isReadOnlyAction(action)).toBe(false);
@@ -200,7 +203,7 @@ describe('AwsSession calls, through the whole SDK middleware stack (a local fake
     await expect(refused).rejects.toMatchObject({
       code: 'INTERNAL',
       source: 'harness',
-      message: 'Refused sts:AssumeRole: checkers may only read (Describe/Get/List/Test/Simulate/BatchGet/Lookup/Filter).',
+      message: 'Refused sts:AssumeRole: checkers may only read (Describe/Get/List/Test/Simulate/BatchGet/Lookup/Filter/dynamodb:Scan/dynamodb:Query).',
     });
     expect(aws.requests).toEqual([]);
     expect(seen).toEqual([]);

@@ -182,6 +182,15 @@ describe('costGate', () => {
     ]);
   });
 
+  it('refuses a backup vault with a vault lock, and passes one without', () => {
+    expect(
+      gate({
+        Vault: { Type: 'AWS::Backup::BackupVault', Properties: { BackupVaultName: 'v' } },
+        Locked: { Type: 'AWS::Backup::BackupVault', Properties: { BackupVaultName: 'l', LockConfiguration: { MinRetentionDays: 7, ChangeableForDays: 3 } } },
+      }),
+    ).toEqual([{ rule: 'backup-vault-lock', resource: 'Locked', message: 'Backup vault Locked has a vault lock; lab vaults must be emptied and deleted with the stack.' }]);
+  });
+
   it('passes CodeBuild projects on general1.small or small Lambda compute, and report groups', () => {
     const project = (computeType: string) => ({ Type: 'AWS::CodeBuild::Project', Properties: { Environment: { Type: 'LINUX_CONTAINER', ComputeType: computeType, Image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0' } } });
     expect(

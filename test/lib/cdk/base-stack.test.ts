@@ -46,6 +46,12 @@ describe('DopLab-Base', () => {
         Effect: 'Allow',
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, '::parameter/aws/service/*']] },
       },
+      {
+        Action: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:RetireGrant', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':key/*']] },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['backup.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      },
     ]);
     expect((statements[3].Action as string[]).every((a) => a.startsWith('iam:') && a.includes('InstanceProfile'))).toBe(true);
     const iamActions = statements[1].Action as string[];

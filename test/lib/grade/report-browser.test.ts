@@ -3,19 +3,17 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { gradeClass } from '../../../lib/grade/grade';
 import { writeReports } from '../../../lib/grade/reports';
 import { parseRoster } from '../../../lib/grade/roster';
 import { ResultStore } from '../../../lib/grade/store';
 import { findLab } from '../../../lib/registry';
+import { ARTIFACTS, NO_CHROMIUM, hasChromium, launchChromium } from '../../support/chromium';
 import { FACTS, SimulatedClass, type SimulatedAccount } from '../../support/simulated-class';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** The simulated accounts answer this lab's calls (other labs land in parallel). */
 const LABS = [findLab('cloudwatch-metric-filters')];
-/** Screenshots land here (gitignored) for a human to look at. */
-const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts');
 
 const LEARNERS: (SimulatedAccount & { learner: string })[] = [
   { learner: 'Smith, Ann', accountId: '111111111111', roleName: 'DopLabGrader', facts: FACTS.solved },
@@ -37,9 +35,9 @@ async function classReport(): Promise<string> {
 const visibleLearners = (page: Page) =>
   page.$$eval('#heatmap tbody tr', (rows) => rows.filter((r) => (r as unknown as { style: { display: string } }).style.display !== 'none').map((r) => r.getAttribute('data-learner')));
 
-if (!existsSync(CHROMIUM)) {
+if (!hasChromium()) {
   describe('class report in chromium', () => {
-    it.skip(`skipped: no Debian chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`, () => undefined);
+    it.skip(NO_CHROMIUM, () => undefined);
   });
 } else {
   describe('class report in chromium', () => {
@@ -49,12 +47,7 @@ if (!existsSync(CHROMIUM)) {
 
     beforeAll(async () => {
       const html = await classReport();
-      context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'doplab-chromium-profile-')), {
-        executablePath: CHROMIUM,
-        headless: true,
-        offline: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      });
+      context = await launchChromium({ offline: true });
       page = await context.newPage();
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(pathToFileURL(html).href);

@@ -11,7 +11,7 @@ const BASE_ROLE = `arn:aws:iam::${ACCOUNT}:role/DopLab-Base-ExecutionRole605A040
 const NOW = Date.parse('2026-11-23T13:00:00.000Z');
 
 /** A toolkit that records what it was asked to deploy, and with what context. */
-function fakeToolkit(options: { assets?: number; failOn?: string } = {}) {
+function fakeToolkit(options: { assets?: number; failOn?: string; outputs?: Record<string, string> } = {}) {
   const deployed: { stack: string; roleArn?: string }[] = [];
   const contexts: Record<string, string>[] = [];
   let disposed = false;
@@ -23,6 +23,7 @@ function fakeToolkit(options: { assets?: number; failOn?: string } = {}) {
       deploy: async (stack, o = {}) => {
         if (stack === options.failOn) throw new Error(`The stack named ${stack} failed creation, it may need to be manually deleted from the AWS console: ROLLBACK_COMPLETE`);
         deployed.push({ stack, roleArn: o.roleArn });
+        return { outputs: stack === 'DopLab-Base' ? { ExecutionRoleArn: BASE_ROLE } : (options.outputs ?? {}) };
       },
       firstFailure: () => ({ logicalId: 'AlertTopic2B6A9D7E', type: 'AWS::SNS::Topic', status: 'CREATE_FAILED', reason: 'Resource handler returned message: "Invalid parameter: TopicName"' }),
       dispose: async () => {
@@ -80,6 +81,27 @@ describe('doplab deploy', () => {
     expect(toolkit.disposed()).toBe(true);
     expect(io.errText()).toContain(`Account ${ACCOUNT} (acme-sandbox-7), ${REGION}`);
     expect(io.errText()).toContain('about 2 min, ~$0.0007/hour while deployed; deletes itself at 2026-11-23T17:00:00.000Z (--ttl).');
+  });
+
+  it('ends with the stack outputs the README refers to, in its order, and the next commands', async () => {
+    const toolkit = fakeToolkit({
+      outputs: {
+        AlertTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-AlertTopic2720D535-Xa1Yb2Zc3`,
+        GeneratorFunctionName: 'DopLab-cloudwatch-metric-filt-GeneratorFunction9B7E1C2D-4kPq8RsTuVwX',
+        CleanupServiceToken: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:DopLab-cloudwatch-metric-Cleanup`,
+      },
+    });
+    const io = recordingIo();
+    let t = NOW;
+    await deployLab(realLab, {}, io, {}, { session: aws.session, asker: fakeAsker(false), env: listed, toolkit: toolkit.factory, now: () => (t += 30_000) });
+    expect(io.errText().split('\n').slice(-5)).toEqual([
+      'Deployed cloudwatch-metric-filters in 30s.',
+      'Stack outputs the instructions refer to:',
+      '  GeneratorFunctionName  DopLab-cloudwatch-metric-filt-GeneratorFunction9B7E1C2D-4kPq8RsTuVwX',
+      `  AlertTopicArn          arn:aws:sns:${REGION}:${ACCOUNT}:DopLab-cloudwatch-metric-filters-AlertTopic2720D535-Xa1Yb2Zc3`,
+      'Next: doplab show cloudwatch-metric-filters (the tasks), then doplab check cloudwatch-metric-filters when you are done.',
+    ]);
+    expect(io.errText()).not.toContain('CleanupServiceToken');
   });
 
   it('adds no expiry with --ttl none, and says so', async () => {
