@@ -463,6 +463,7 @@ async function main(): Promise<void> {
 
   const results = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, startup, sdkClientsRequire: sdk, cdkRequire: { index: cdkIndex, labStackModules: cdk, everyModule: cdkAll }, live, cliLive };
   rmSync(USAGE_DIR, { recursive: true, force: true });
+  rmSync(BENCH_HOME, { recursive: true, force: true });
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
