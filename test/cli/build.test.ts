@@ -220,7 +220,9 @@ describe('bin/doplab.js, the launcher', () => {
 
   function launch(env: Record<string, string> = {}): string {
     const { DOPLAB_FROM_SOURCES: _, ...rest } = isolatedEnv(env);
-    const run = spawnSync(process.execPath, [join(tree, 'bin', 'doplab.js')], { env: { ...rest, ...env }, encoding: 'utf8', timeout: 30_000 });
+    // The compile cache (bin/compile-cache.js) inside the miniature checkout, removed with it.
+    const cache = { NODE_COMPILE_CACHE: join(tree, 'compile-cache') };
+    const run = spawnSync(process.execPath, [join(tree, 'bin', 'doplab.js')], { env: { ...rest, ...cache, ...env }, encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
     return run.stdout;
   }
