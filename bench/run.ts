@@ -5,7 +5,12 @@
 //     check, the sequential round trips on the critical path, and wall time against latency × path.
 // (c) `doplab check <lab>` as a user runs it against the fake endpoint, side by side with the minimal
 //     hand-written SDK v3 script in bench/reference/<lab>.js, at 0 and 50 ms per call (goal: ≤ 1.2×).
-// The CLI runs as bin/doplab.js does: from the build in dist/ when it is current (`npm run build`).
+// The CLI runs as bin/doplab.js does: from the build in dist/ when it is current (`npm run build`), with
+// its compile cache (bin/compile-cache.js) in a folder of the bench's own: the first of each command's runs
+// fills it, the median is of runs like a user's second and later; rows marked "compile cache off" show a
+// run without it.
+// `npm run bench -- --before <checkout>` runs each doplab command of (a) and (c) from another checkout too
+// (e.g. a clone of main, built with `npm run build` there), alternating run by run: before/after in one run.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -36,6 +41,22 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCE
 
 const BENCH_HOME = mkdtempSync(join(tmpdir(), 'doplab-bench-home-'));
 
+/** `--before <checkout>`: the doplab to compare with, run side by side. */
+const BEFORE = (() => {
+  const i = process.argv.indexOf('--before');
+  if (i < 0) return undefined;
+  const root = process.argv[i + 1];
+  if (!root || !existsSync(join(root, 'bin', 'doplab.js'))) throw new Error(`--before needs a doplab checkout (with bin/doplab.js); got ${root ?? 'nothing'}`);
+  return root;
+})();
+
+/** The same command, run by the --before checkout's doplab (in that checkout). */
+function beforeArgs(args: readonly string[]): string[] | undefined {
+  if (!BEFORE) return undefined;
+  const at = args.indexOf(DOPLAB);
+  return at < 0 ? undefined : args.map((a, i) => (i === at ? join(BEFORE, 'bin', 'doplab.js') : a));
+}
+
 /** No profile, no real credentials, no metadata service: nothing can reach real AWS. */
 function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -48,6 +69,8 @@ function isolatedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true',
     // doplab's state (~/.doplab: passed checks) goes to a throwaway directory, never the user's.
     DOPLAB_HOME: BENCH_HOME,
+    // So is the compiled-code cache (bin/compile-cache.js), filled by each command's first run.
+    NODE_COMPILE_CACHE: join(BENCH_HOME, 'compile-cache'),
     ...extra,
   };
 }
@@ -89,6 +112,8 @@ interface StartupRow {
   /** Exit codes seen (expected: 0, except 1 for nothing here). */
   readonly exitCodes: number[];
   readonly firstError?: string;
+  /** The same command from the --before checkout, alternating with this one. */
+  readonly before?: { readonly stats: Stats; readonly cpu: Stats; readonly rssMb: number };
 }
 
 /** CPU and peak memory of one timed process, as bench/rusage.js wrote them. */
@@ -113,14 +138,16 @@ function measured(args: readonly string[], env: NodeJS.ProcessEnv): { args: stri
   };
 }
 
-function timeCommand(label: string, args: readonly string[], runs: number, goalMs?: number): StartupRow {
+function timeCommand(label: string, args: readonly string[], runs: number, goalMs?: number, env: Record<string, string> = {}): StartupRow {
   const samples: number[] = [];
   const cpu: number[] = [];
   let rss = 0;
   const exitCodes = new Set<number>();
   let firstError: string | undefined;
+  const old = beforeArgs(args);
+  const before = { samples: [] as number[], cpu: [] as number[], rss: 0 };
   for (let i = 0; i < runs; i++) {
-    const m = measured(args, isolatedEnv());
+    const m = measured(args, isolatedEnv(env));
     const started = performance.now();
     const run = spawnSync(process.execPath, m.args, { cwd: ROOT, env: m.env, encoding: 'utf8' });
     samples.push(performance.now() - started);
@@ -129,8 +156,25 @@ function timeCommand(label: string, args: readonly string[], runs: number, goalM
     rss = Math.max(rss, usage.maxRssKb / 1024);
     exitCodes.add(run.status ?? -1);
     if (run.status !== 0 && firstError === undefined) firstError = (run.stderr || run.stdout).trim().split('\n')[0];
+    if (old && BEFORE) {
+      const b = measured(old, isolatedEnv(env));
+      const t = performance.now();
+      spawnSync(process.execPath, b.args, { cwd: BEFORE, env: b.env, encoding: 'utf8' });
+      before.samples.push(performance.now() - t);
+      before.cpu.push(b.usage().cpuMs);
+      before.rss = Math.max(before.rss, b.usage().maxRssKb / 1024);
+    }
   }
-  return { label, stats: stats(samples), cpu: stats(cpu), rssMb: rss, exitCodes: [...exitCodes], ...(goalMs ? { goalMs } : {}), ...(firstError ? { firstError } : {}) };
+  return {
+    label,
+    stats: stats(samples),
+    cpu: stats(cpu),
+    rssMb: rss,
+    exitCodes: [...exitCodes],
+    ...(goalMs ? { goalMs } : {}),
+    ...(firstError ? { firstError } : {}),
+    ...(old ? { before: { stats: stats(before.samples), cpu: stats(before.cpu), rssMb: before.rss } } : {}),
+  };
 }
 
 /** The aws-cdk-lib modules the first lab's stack loads (labs/cloudwatch-metric-filters/stack.ts, lib/cdk). */
@@ -223,11 +267,11 @@ async function liveCheck(latencyMs: number, runs: number, extraFilters = 0): Pro
 }
 
 /** Runs node with `args` without blocking (the fake endpoint lives in this process); wall, CPU and peak memory. */
-function spawnMeasured(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; wallMs: number; usage: Usage }> {
+function spawnMeasured(args: readonly string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ status: number | null; wallMs: number; usage: Usage }> {
   const m = measured(args, env);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, m.args, { cwd: ROOT, env: m.env, stdio: 'ignore' });
+    const child = spawn(process.execPath, m.args, { cwd, env: m.env, stdio: 'ignore' });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, wallMs: performance.now() - started, usage: m.usage() }));
   });
@@ -244,6 +288,10 @@ interface CliLiveRow {
   readonly lab: string;
   readonly latencyMs: number;
   readonly doplab: Side;
+  /** doplab with NODE_DISABLE_COMPILE_CACHE=1: every run compiles its JavaScript afresh. */
+  readonly doplabNoCache: Side;
+  /** doplab of the --before checkout. */
+  readonly before?: Side;
   readonly reference: Side;
   /** Sequential round trips of doplab's last run (meaningful with latency). */
   readonly rounds: string[][];
@@ -267,7 +315,10 @@ async function cliLiveCheck(lab: string, reference: string, solved: string, late
   const { state, options } = fakeStateFromFacts(solved);
   const fake = await FakeAws.start(state, { ...options, latencyMs });
   const env = isolatedEnv(CREDENTIALS);
+  const check = [DOPLAB, 'check', lab, '--endpoint-url', fake.url];
   const doplab: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
+  const noCache: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
+  const before: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
   const ref: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
   let rounds: string[][] = [];
   let calls = 0;
@@ -275,18 +326,23 @@ async function cliLiveCheck(lab: string, reference: string, solved: string, late
     for (let i = 0; i <= runs; i++) {
       const r = await spawnMeasured([reference, fake.url], env);
       fake.reset();
-      const d = await spawnMeasured([DOPLAB, 'check', lab, '--endpoint-url', fake.url], env);
+      const d = await spawnMeasured(check, env);
       rounds = sequentialRounds(fake.requests);
       calls = fake.requests.length;
+      const n = await spawnMeasured(check, { ...env, NODE_DISABLE_COMPILE_CACHE: '1' });
+      const old = beforeArgs(check);
+      const b = old && BEFORE ? await spawnMeasured(old, env, BEFORE) : undefined;
       if (i > 0) {
         ref.push(r);
         doplab.push(d);
+        noCache.push(n);
+        if (b) before.push(b);
       }
     }
   } finally {
     await fake.stop();
   }
-  return { lab, latencyMs, doplab: side(doplab), reference: side(ref), rounds, calls };
+  return { lab, latencyMs, doplab: side(doplab), doplabNoCache: side(noCache), ...(before.length ? { before: side(before) } : {}), reference: side(ref), rounds, calls };
 }
 
 /** Why a lab's live check cannot be compared here, or undefined when it can. */
@@ -318,6 +374,8 @@ async function main(): Promise<void> {
     timeCommand('doplab list', [DOPLAB, 'list'], STARTUP_RUNS, GOALS.startupMs),
     timeCommand(`doplab show ${LAB}`, [DOPLAB, 'show', LAB], STARTUP_RUNS, GOALS.startupMs),
     ...LABS.map((lab) => timeCommand(`doplab check ${lab.id} --facts solved.json`, [DOPLAB, 'check', lab.id, '--facts', lab.examples.solved], STARTUP_RUNS, GOALS.factsMs)),
+    timeCommand('doplab list, compile cache off', [DOPLAB, 'list'], STARTUP_RUNS, GOALS.startupMs, { NODE_DISABLE_COMPILE_CACHE: '1' }),
+    timeCommand(`doplab check ${LAB} --facts solved.json, compile cache off`, [DOPLAB, 'check', LAB, '--facts', SOLVED], STARTUP_RUNS, GOALS.factsMs, { NODE_DISABLE_COMPILE_CACHE: '1' }),
     timeCommand(`doplab list, from the sources (DOPLAB_FROM_SOURCES=1)`, ['-e', `process.env.DOPLAB_FROM_SOURCES='1'; process.argv.splice(1, 0, ${JSON.stringify(DOPLAB)}); require(${JSON.stringify(DOPLAB)})`, 'list'], STARTUP_RUNS),
   ];
   // aws-cdk-lib's index loads its service modules lazily: the bare require is cheap, a stack is not.
@@ -331,15 +389,18 @@ async function main(): Promise<void> {
     "const cdk = require('aws-cdk-lib'); for (const k of Object.keys(cdk)) { const ns = cdk[k]; if (ns && typeof ns === 'object') for (const j of Object.keys(ns)) void ns[j]; }",
     CDK_RUNS,
   );
-  out(`  ${pad('command', 60)}${padStart('wall', 8)}${padStart('min', 8)}${padStart('CPU', 8)}${padStart('memory', 9)}${padStart('goal', 9)}  exit`);
+  const baseline = startup[0];
+  out(`  ${pad('command', 66)}${padStart('wall', 8)}${padStart('min', 8)}${padStart('CPU', 8)}${padStart('memory', 9)}${padStart('goal', 9)}  exit${padStart('CPU over node', 15)}${BEFORE ? `${padStart('before: wall', 14)}${padStart('CPU', 8)}${padStart('memory', 9)}` : ''}`);
   for (const row of startup) {
     const goal = row.goalMs ? `≤ ${row.goalMs}${row.stats.median <= row.goalMs ? ' ✔' : ' ✘'}` : '';
+    const before = row.before ? `${padStart(ms(row.before.stats.median), 14)}${padStart(ms(row.before.cpu.median), 8)}${padStart(`${Math.round(row.before.rssMb)} MB`, 9)}` : '';
     out(
-      `  ${pad(row.label, 60)}${padStart(ms(row.stats.median), 8)}${padStart(ms(row.stats.min), 8)}${padStart(ms(row.cpu.median), 8)}` +
-        `${padStart(`${Math.round(row.rssMb)} MB`, 9)}${padStart(goal, 9)}  ${row.exitCodes.join(',')}`,
+      `  ${pad(row.label, 66)}${padStart(ms(row.stats.median), 8)}${padStart(ms(row.stats.min), 8)}${padStart(ms(row.cpu.median), 8)}` +
+        `${padStart(`${Math.round(row.rssMb)} MB`, 9)}${padStart(goal, 9)}  ${row.exitCodes.join(',').padEnd(4)}${padStart(row === baseline ? '' : `+${ms(row.cpu.median - baseline.cpu.median)}`, 15)}${before}`,
     );
     if (row.firstError) out(`      ! ${row.firstError}`);
   }
+  out(`  (goals are for a machine where node -e 0 takes ~70 ms; "CPU over node" is what doplab adds to node's own start-up)`);
   out(`  for comparison, inside one process (${CDK_RUNS} runs):`);
   out(`  ${pad(`  the ${SDK_CLIENTS.length} AWS SDK clients the check path loads`, 60)}${padStart(ms(sdk.median), 9)}${padStart(ms(sdk.min), 9)}`);
   out(`  ${pad("  require('aws-cdk-lib') (its index is lazy)", 60)}${padStart(ms(cdkIndex.median), 9)}${padStart(ms(cdkIndex.min), 9)}`);
@@ -379,16 +440,21 @@ async function main(): Promise<void> {
   }
   out(`  ${pad('lab', 27)}${pad('latency', 9)}${pad('', 10)}${padStart('wall', 8)}${padStart('CPU', 8)}${padStart('memory', 9)}  exit${padStart('wall ratio', 12)}${padStart('CPU ratio', 11)}  round trips`);
   for (const row of cliLive) {
-    const ratio = row.doplab.wall.median / row.reference.wall.median;
-    const cpuRatio = row.doplab.cpu.median / row.reference.cpu.median;
-    for (const [name, s] of [['doplab', row.doplab], ['script', row.reference]] as const) {
-      const tail = name === 'doplab' ? `${padStart(`${ratio.toFixed(2)}×${ratio <= GOALS.ratio ? ' ✔' : ' ✘'}`, 12)}${padStart(`${cpuRatio.toFixed(2)}×`, 11)}  ${row.latencyMs > 0 ? `${row.rounds.length} (${row.calls} calls)` : '–'}` : '';
+    const sides: [string, Side][] = [['doplab', row.doplab], ['no cache', row.doplabNoCache], ...(row.before ? [['before', row.before] as [string, Side]] : []), ['script', row.reference]];
+    sides.forEach(([name, s], i) => {
+      const ratio = s.wall.median / row.reference.wall.median;
+      const cpuRatio = s.cpu.median / row.reference.cpu.median;
+      const tail =
+        name === 'script'
+          ? ''
+          : `${padStart(`${ratio.toFixed(2)}×${ratio <= GOALS.ratio ? ' ✔' : ' ✘'}`, 12)}${padStart(`${cpuRatio.toFixed(2)}×${cpuRatio <= GOALS.ratio ? ' ✔' : ' ✘'}`, 11)}  ${i === 0 && row.latencyMs > 0 ? `${row.rounds.length} (${row.calls} calls)` : ''}`;
       out(
-        `  ${pad(name === 'doplab' ? row.lab : '', 27)}${pad(name === 'doplab' ? ms(row.latencyMs) : '', 9)}${pad(name, 10)}${padStart(ms(s.wall.median), 8)}${padStart(ms(s.cpu.median), 8)}` +
+        `  ${pad(i === 0 ? row.lab : '', 27)}${pad(i === 0 ? ms(row.latencyMs) : '', 9)}${pad(name, 10)}${padStart(ms(s.wall.median), 8)}${padStart(ms(s.cpu.median), 8)}` +
           `${padStart(`${Math.round(s.rssMb)} MB`, 9)}  ${s.exitCodes.join(',').padEnd(4)}${tail}`,
       );
-    }
+    });
   }
+  out(`  (no cache: NODE_DISABLE_COMPILE_CACHE=1, a first run; ${BEFORE ? `before: ${BEFORE}; ` : ''}script: bench/reference/<lab>.js)`);
   for (const row of cliLive.filter((r) => r.latencyMs > 0)) {
     out(`  ${row.lab} at ${row.latencyMs} ms, doplab's rounds: ${row.rounds.map((r) => Object.entries(countOf(r)).map(([op, n]) => (n > 1 ? `${op} ×${n}` : op)).join(' + ')).join(' → ')}`);
   }
@@ -397,6 +463,7 @@ async function main(): Promise<void> {
 
   const results = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, startup, sdkClientsRequire: sdk, cdkRequire: { index: cdkIndex, labStackModules: cdk, everyModule: cdkAll }, live, cliLive };
   rmSync(USAGE_DIR, { recursive: true, force: true });
+  rmSync(BENCH_HOME, { recursive: true, force: true });
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 }

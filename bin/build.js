@@ -12,15 +12,23 @@
 // And zod and commander, loaded by every command and made of many small modules, are each bundled into
 // one file under dist/vendor/ that every module of the build requires instead (one instance each).
 // Bundling the SDK clients the same way was measured slower (each bundle repeats the SDK core).
+// Start-up (bench/run.ts measures it): zod's bundle leaves out its ~50 message translations (the
+// `locales` namespace, 420 KB of the 1 MB; doplab uses none, English stays as zod's default) and
+// commander's bundle requires node:child_process (only for executable subcommands, which doplab has
+// none of) on first use. The catalogue, labs/index.js, is one bundle of the labs' lab.ts data files and
+// their contract.ts constants, which every command loads: one module instead of 18. Only those data
+// files are inlined (a contract is also compiled on its own for the checkers and stacks: a duplicate
+// of plain constants); everything else it imports stays a require of its own compiled module, so each
+// module that holds state or classes (lib/errors, lib/lab...) still exists once.
 // Usage: node bin/build.js [outdir]   (default: dist; the tests build into a throwaway folder)
 'use strict';
 const { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative, resolve } = require('node:path');
 
 const ROOT = join(__dirname, '..');
-/** The source folders; bin/ holds the launcher and this script too, which are not part of the build. */
+/** The source folders; bin/ holds the launcher, its compile cache and this script too, which are not part of the build. */
 const SOURCES = ['bin', 'lib', 'labs', 'checkers'];
-const NOT_BUILT = new Set(['bin/doplab.js', 'bin/build.js']);
+const NOT_BUILT = new Set(['bin/doplab.js', 'bin/build.js', 'bin/compile-cache.js']);
 
 function walk(dir, files = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -53,7 +61,23 @@ const STUBS = {
   'cli-table3': 'export default class Table { constructor() { throw new Error("doplab draws tables itself (lib/report/markdown.ts)"); } }\n',
 };
 
-function vendor(staging) {
+/** esbuild plugin: zod's namespace of every message translation (`z.locales`) as an empty module. */
+const withoutZodLocales = {
+  name: 'without-zod-locales',
+  setup(build) {
+    build.onResolve({ filter: /[/\\]locales[/\\]index\.c?js$/ }, (args) => (/[/\\]zod[/\\]/.test(args.importer) ? { path: args.path, namespace: 'empty' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+/** What every esbuild run here produces: CommonJS for Node 20, returned rather than written. */
+const ESBUILD = { format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning', write: false };
+
+/** Node built-ins a vendored bundle requires on first use (see the header). */
+const LAZY_BUILTIN = /^(\s*)var ([\w$]+) = require\("(node:child_process)"\);$/gm;
+
+async function vendor(staging) {
+  const esbuild = require('esbuild');
   const stubs = join(staging, 'vendor-stubs');
   mkdirSync(stubs, { recursive: true });
   const alias = {};
@@ -62,20 +86,53 @@ function vendor(staging) {
     writeFileSync(alias[name], code);
   }
   for (const name of VENDORED) {
+    const outfile = join(staging, 'vendor', `${name}.js`);
     // The ES module entry (`import`) where the package has one; marked-terminal's is the one without highlight.js.
     const contents = name === 'marked-terminal' ? `export * from ${JSON.stringify(name)};` : `module.exports = require(${JSON.stringify(name)});`;
-    require('esbuild').buildSync({
+    const { outputFiles } = await esbuild.build({
+      ...ESBUILD,
       stdin: { contents, resolveDir: ROOT, loader: 'js' },
       bundle: true,
-      outfile: join(staging, 'vendor', `${name}.js`),
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'warning',
+      outfile,
+      plugins: name === 'zod' ? [withoutZodLocales] : [],
       alias: name === 'marked-terminal' ? alias : undefined,
     });
+    const code = outputFiles[0].text;
+    const lazy = code.replace(LAZY_BUILTIN, '$1var $2 = __lazyRequire(() => require("$3"));');
+    mkdirSync(dirname(outfile), { recursive: true });
+    writeFileSync(outfile, lazy === code ? code : withLazyHelper(lazy));
   }
   rmSync(stubs, { recursive: true, force: true });
+}
+
+/** labs/index.ts bundled with the labs' lab.ts and contract.ts inlined (see the header); anything else stays a require. */
+async function catalogue(staging) {
+  const index = join(ROOT, 'labs', 'index.ts');
+  const inlined = /[/\\]labs[/\\][\w-]+[/\\](lab|contract)\.ts$/;
+  const outfile = join(staging, 'labs', 'index.js');
+  const { outputFiles } = await require('esbuild').build({
+    ...ESBUILD,
+    entryPoints: [index],
+    bundle: true,
+    outfile,
+    plugins: [
+      {
+        name: 'catalogue-data-only',
+        setup(build) {
+          build.onResolve({ filter: /.*/ }, async (args) => {
+            if (args.kind === 'entry-point' || args.pluginData === 'resolving') return undefined;
+            if (!args.path.startsWith('.')) return { path: args.path, external: true };
+            const { path } = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+            if (inlined.test(path)) return { path };
+            // Required from dist/labs/index.js: the path of its compiled module, relative to that file.
+            const from = relative(join(ROOT, 'labs'), path.replace(/\.ts$/, '')).split('\\').join('/');
+            return { path: from.startsWith('.') ? from : `./${from}`, external: true };
+          });
+        },
+      },
+    ],
+  });
+  return { path: outfile, text: outputFiles[0].text };
 }
 
 /** A module's requires of vendored packages, pointed at dist/vendor/. */
@@ -91,34 +148,28 @@ function useVendored(code, outfile, staging) {
 function lazySdk(code) {
   if (!LAZY.test(code)) return code;
   LAZY.lastIndex = 0;
-  const body = code.replace(LAZY, 'var $1 = __lazyRequire(() => require("$2"));');
-  // After the "use strict" directive, which must stay first.
-  return body.startsWith('"use strict";\n') ? `"use strict";\n${LAZY_HELPER}${body.slice(14)}` : `${LAZY_HELPER}${body}`;
+  return withLazyHelper(code.replace(LAZY, 'var $1 = __lazyRequire(() => require("$2"));'));
 }
 
-function build(outdir) {
+/** `code` with the __lazyRequire helper defined first (after the "use strict" directive, which must stay first). */
+function withLazyHelper(code) {
+  return code.startsWith('"use strict";\n') ? `"use strict";\n${LAZY_HELPER}${code.slice(14)}` : `${LAZY_HELPER}${code}`;
+}
+
+async function build(outdir) {
   const files = SOURCES.flatMap((dir) => walk(join(ROOT, dir))).filter((f) => !NOT_BUILT.has(relative(ROOT, f).split('\\').join('/')));
   const code = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   const assets = files.filter((f) => !f.endsWith('.ts'));
   // Built beside the target, then swapped in: a doplab run at that moment sees the old build or the new one.
   const staging = `${outdir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
-  const { outputFiles } = require('esbuild').buildSync({
-    write: false,
-    entryPoints: code,
-    outdir: staging,
-    outbase: ROOT,
-    bundle: false,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  for (const file of outputFiles) {
+  const { outputFiles } = require('esbuild').buildSync({ ...ESBUILD, entryPoints: code, outdir: staging, outbase: ROOT, bundle: false });
+  const bundled = await catalogue(staging);
+  for (const file of [...outputFiles.filter((f) => f.path !== bundled.path), bundled]) {
     mkdirSync(dirname(file.path), { recursive: true });
     writeFileSync(file.path, useVendored(lazySdk(file.text), file.path, staging));
   }
-  vendor(staging);
+  await vendor(staging);
   for (const asset of assets) {
     const to = join(staging, relative(ROOT, asset));
     mkdirSync(dirname(to), { recursive: true });
@@ -136,8 +187,13 @@ if (require.main === module && !existsSync(join(ROOT, 'lib'))) {
 } else if (require.main === module) {
   const outdir = resolve(ROOT, process.argv[2] ?? 'dist');
   const started = Date.now();
-  const { code, assets } = build(outdir);
-  process.stdout.write(`doplab: built ${code} modules and ${assets} files into ${relative(process.cwd(), outdir) || '.'} in ${Date.now() - started} ms\n`);
+  build(outdir).then(
+    ({ code, assets }) => process.stdout.write(`doplab: built ${code} modules and ${assets} files into ${relative(process.cwd(), outdir) || '.'} in ${Date.now() - started} ms\n`),
+    (error) => {
+      process.stderr.write(`doplab: build failed: ${error?.stack ?? error}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 module.exports = { build };

@@ -10,7 +10,11 @@ const { join } = require('node:path');
 const ROOT = join(__dirname, '..');
 const BUILT = join(ROOT, 'dist', 'bin', 'doplab.js');
 
-/** Newest modification time under `dir` (files and folders: a deleted file changes its folder); 0 when absent. */
+/**
+ * Newest modification time under `dir` (files and folders: a deleted file changes its folder); 0 when absent.
+ * Every run walks the sources (~260 entries), so paths are joined with '/' (which fs accepts on every
+ * platform), not path.join: measured twice as fast.
+ */
 function newest(dir, onlyTs) {
   let latest = 0;
   let entries;
@@ -21,9 +25,9 @@ function newest(dir, onlyTs) {
     return 0;
   }
   for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) latest = Math.max(latest, newest(path, onlyTs));
-    else if (!onlyTs || entry.name.endsWith('.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
+    const path = `${dir}/${entry.name}`;
+    const time = entry.isDirectory() ? newest(path, onlyTs) : !onlyTs || entry.name.endsWith('.ts') ? statSync(path).mtimeMs : 0;
+    if (time > latest) latest = time;
   }
   return latest;
 }
@@ -44,6 +48,8 @@ function buildIsCurrent() {
 }
 
 if (process.env.DOPLAB_FROM_SOURCES !== '1' && buildIsCurrent()) {
+  // Compiled code of the build and what it loads is kept between runs (bin/compile-cache.js).
+  require('./compile-cache').enableCompileCache(require.main);
   require(BUILT);
 } else {
   let tsx;

@@ -192,9 +192,14 @@ export function defineLab(data: LabData): Lab<any, any> {
     loadStack: async () => ({ addLabStack: loadPart<LabStackModule['addLabStack']>(data.id, 'stack', paths.stack, 'addLabStack') }),
     loadSolution: async () => loadPart<Solution<OutputKeys>>(data.id, 'solution', paths.solution, 'solve'),
     leftovers: async (ctx) => loadPart<NonNullable<Lab['leftovers']>>(data.id, 'leftovers', paths.leftovers, 'leftovers')(ctx),
-    ...(hasPart(paths.preflight)
-      ? { preflight: async (ctx: PreflightContext) => loadPart<NonNullable<Lab['preflight']>>(data.id, 'preflight', paths.preflight, 'preflight')(ctx) }
-      : {}),
+    // Looked for on first use, not when the catalogue loads: every command loads every lab.
+    get preflight() {
+      const preflight = hasPart(paths.preflight)
+        ? async (ctx: PreflightContext) => loadPart<NonNullable<Lab['preflight']>>(data.id, 'preflight', paths.preflight, 'preflight')(ctx)
+        : undefined;
+      Object.defineProperty(this, 'preflight', { value: preflight, enumerable: true });
+      return preflight;
+    },
   };
   return lab;
 }

@@ -141,6 +141,20 @@ describe('the compiled build', () => {
     expect(JSON.parse(run.stderr.trim().split('\n').pop() ?? '{}')).toEqual({ code: 0, clients: [] });
   });
 
+  it('bundles into the catalogue only the labs\' data (lab.ts, contract.ts): every other module stays one instance, required from its own file', () => {
+    const catalogue = readFileSync(join(out, 'labs', 'index.js'), 'utf8');
+    const inlined = [...catalogue.matchAll(/^\/\/ (\S+\.ts)$/gm)].map((m) => m[1]);
+    expect(inlined.filter((f) => f !== 'labs/index.ts' && !/^labs\/[\w-]+\/(lab|contract)\.ts$/.test(f))).toEqual([]);
+    expect(inlined).toEqual(expect.arrayContaining(LABS.map((lab) => `labs/${lab.id}/lab.ts`)));
+    // What the data files import from lib/ (defineLab, helpers of the contracts) is required from its own compiled file.
+    const required = [...new Set([...catalogue.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))];
+    expect(required).toContain('../lib/lab');
+    for (const path of required) {
+      expect(path).toMatch(/^\.\.\/lib\//);
+      expect(existsSync(join(out, 'labs', `${path}.js`))).toBe(true);
+    }
+  });
+
   it('serves the doplab open page from the build: the README through marked, the checklist, the token', async () => {
     const driver = `require(${JSON.stringify(join(out, 'lib', 'cli.js'))}).main(['node', 'doplab', 'open', '${LAB}', '--facts', ${JSON.stringify(SOLVED)}, '--no-browser']).then((code) => process.stderr.write('exit ' + code));`;
     const child = spawn(process.execPath, ['-e', driver], { cwd: ROOT, env: isolatedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -194,6 +208,7 @@ describe('bin/doplab.js, the launcher', () => {
     rmSync(tree, { recursive: true, force: true });
     mkdirSync(join(tree, 'bin'), { recursive: true });
     copyFileSync(join(ROOT, 'bin', 'doplab.js'), join(tree, 'bin', 'doplab.js'));
+    copyFileSync(join(ROOT, 'bin', 'compile-cache.js'), join(tree, 'bin', 'compile-cache.js'));
     file('bin/doplab.ts', "process.stdout.write('sources');");
     file('lib/cli.ts', 'export {};');
     file('labs/some-lab/README.md', '# a lab');
@@ -205,7 +220,9 @@ describe('bin/doplab.js, the launcher', () => {
 
   function launch(env: Record<string, string> = {}): string {
     const { DOPLAB_FROM_SOURCES: _, ...rest } = isolatedEnv(env);
-    const run = spawnSync(process.execPath, [join(tree, 'bin', 'doplab.js')], { env: { ...rest, ...env }, encoding: 'utf8', timeout: 30_000 });
+    // The compile cache (bin/compile-cache.js) inside the miniature checkout, removed with it.
+    const cache = { NODE_COMPILE_CACHE: join(tree, 'compile-cache') };
+    const run = spawnSync(process.execPath, [join(tree, 'bin', 'doplab.js')], { env: { ...rest, ...cache, ...env }, encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
     return run.stdout;
   }
@@ -223,6 +240,22 @@ describe('bin/doplab.js, the launcher', () => {
     utimesSync(join(tree, 'labs', 'some-lab', 'README.md'), past, past);
     unlinkSync(join(tree, 'checkers', 'some-lab.ts'));
     expect(launch()).toBe('sources');
+  });
+
+  it("keeps the build's compiled code between runs, and compiles a changed module afresh", () => {
+    const cache = join(tree, 'compile-cache');
+    // Two modules, so that the second is compiled through the cache hook (the entry is compiled before it is installed on Node 20).
+    file('dist/bin/doplab.js', "process.stdout.write(require('./said'));");
+    file('dist/bin/said.js', "module.exports = 'build';");
+    expect(launch({ NODE_COMPILE_CACHE: cache })).toBe('build');
+    const entries = readdirSync(cache);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(launch({ NODE_COMPILE_CACHE: cache })).toBe('build');
+    expect(readdirSync(cache)).toEqual(entries);
+    // Same length (all V8 itself compares), new content: not the cached code.
+    file('dist/bin/said.js', "module.exports = 'BUILD';", builtAt);
+    expect(launch({ NODE_COMPILE_CACHE: cache })).toBe('BUILD');
+    expect(launch({ NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: '1' })).toBe('BUILD');
   });
 
   it('runs the sources when there is no build, or when DOPLAB_FROM_SOURCES=1', () => {
