@@ -7,10 +7,11 @@
 // Cache entries are keyed by the module's path, size and modification time (V8 itself checks only the
 // source length), written atomically (temp file, then rename); a rejected or unreadable entry is ignored
 // and rewritten. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as on Node 22; NODE_COMPILE_CACHE names the folder
-// (default: <tmpdir>/doplab-compile-cache-<uid>).
+// (default: <tmpdir>/doplab-compile-cache-<uid>). The folder must be the user's own and writable by nobody
+// else, or the cache stays off (ownPrivateDir).
 'use strict';
 const Module = require('node:module');
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
@@ -18,6 +19,23 @@ const vm = require('node:vm');
 /** The cache folder: NODE_COMPILE_CACHE, or one per user in the temporary directory. */
 function cacheDir() {
   return process.env.NODE_COMPILE_CACHE || join(tmpdir(), `doplab-compile-cache-${process.getuid?.() ?? 'user'}`);
+}
+
+/**
+ * Whether `dir` is safe to load compiled code from: a real folder (not a link) of this user that nobody else
+ * can write. The default lives in the shared temporary directory, where another local user could create it
+ * first and plant entries: cached code runs as doplab, so a folder that fails this test turns the cache off.
+ */
+function ownPrivateDir(dir) {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(dir);
+    if (!stat.isDirectory()) return false;
+    if (typeof process.getuid !== 'function') return true; // Windows: the temporary directory is the user's own.
+    return stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -46,6 +64,7 @@ function requireOf(module, main) {
 function enableCompileCache(main) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return;
   const dir = cacheDir();
+  if (!ownPrivateDir(dir)) return;
   if (typeof Module.enableCompileCache === 'function') {
     Module.enableCompileCache(dir);
     return;

@@ -2,7 +2,7 @@
 // `check --facts` on every lab's examples, and the launcher (bin/doplab.js) picks the build only while it
 // is current. The build goes to a throwaway folder inside the repository (node_modules resolve from it).
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LABS } from '../../labs';
 import { FakeAws, fakeStateFromFacts } from '../support/fake-aws';
@@ -256,6 +256,26 @@ describe('bin/doplab.js, the launcher', () => {
     file('dist/bin/said.js', "module.exports = 'BUILD';", builtAt);
     expect(launch({ NODE_COMPILE_CACHE: cache })).toBe('BUILD');
     expect(launch({ NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: '1' })).toBe('BUILD');
+  });
+
+  it('never uses a cache folder that others can write (a shared temporary directory), nor a link in its place', () => {
+    file('dist/bin/doplab.js', "process.stdout.write(require('./said'));");
+    file('dist/bin/said.js', "module.exports = 'build';");
+    const open = join(tree, 'open-cache');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(launch({ NODE_COMPILE_CACHE: open })).toBe('build');
+    expect(readdirSync(open)).toEqual([]);
+    const real = join(tree, 'real-cache');
+    mkdirSync(real, { mode: 0o700 });
+    const link = join(tree, 'linked-cache');
+    symlinkSync(real, link);
+    expect(launch({ NODE_COMPILE_CACHE: link })).toBe('build');
+    expect(readdirSync(real)).toEqual([]);
+    // The same folder made private is used.
+    chmodSync(open, 0o700);
+    expect(launch({ NODE_COMPILE_CACHE: open })).toBe('build');
+    expect(readdirSync(open).length).toBeGreaterThan(0);
   });
 
   it('runs the sources when there is no build, or when DOPLAB_FROM_SOURCES=1', () => {
