@@ -14,7 +14,7 @@ import { roleCalls, servicePrincipalCalls, solutionActions } from '../../labs/br
 import { Outputs } from '../../labs/broken-pipeline/contract';
 import { FIXED_BUILDSPEC } from '../../labs/broken-pipeline/solution';
 import { addLabStack } from '../../labs/broken-pipeline/stack';
-import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
+import { cfnEvent, runInlineCode } from '../support/cfn-response-server';
 import { templateBody } from '../support/lab-synth';
 import { awsError } from '../support/mocked-session';
 
@@ -213,20 +213,9 @@ describe('cleanup.handler.js', () => {
   it('works as deployed: the inlined code cleans up on Delete of Custom::DopLabCleanup and answers SUCCESS', async () => {
     const { json } = built();
     const fn = json.Resources[idOf('AWS::Lambda::Function')];
-    const dir = mkdtempSync(join(__dirname, '.inline-'));
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const server = await startCfnResponseServer();
-    try {
-      writeFileSync(join(dir, 'index.js'), (fn.Properties.Code as { ZipFile: string }).ZipFile);
-      const index = require(join(dir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
-      await index.handler({ ...cfnEvent('Delete', server.url, PROPS), ResourceType: 'Custom::DopLabCleanup' }, lambdaContext(300_000));
-      expect(order[0]).toBe('ListAttachedRolePolicies {"RoleName":"build-role"}');
-      expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
-    } finally {
-      jest.restoreAllMocks();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const responses = await runInlineCode((fn.Properties.Code as { ZipFile: string }).ZipFile, __dirname, (url) => ({ ...cfnEvent('Delete', url, PROPS), ResourceType: 'Custom::DopLabCleanup' }));
+    expect(order[0]).toBe('ListAttachedRolePolicies {"RoleName":"build-role"}');
+    expect(responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
   });
 });
 
