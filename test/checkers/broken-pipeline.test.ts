@@ -15,9 +15,9 @@ import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, runtimeSupported, runtimeVersions, wildcardActions, type BrokenPipelineFacts } from '../../checkers/broken-pipeline';
-import { AwsSession, type CallListener } from '../../lib/aws/clients';
+import { AwsSession } from '../../lib/aws/clients';
 import type { LabResult } from '../../lib/checker';
-import { checkerActions, gatherFacts } from '../../lib/engine';
+import { checkerActions } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -56,7 +56,7 @@ import {
 import { mockWorld, type WorldMocks } from '../fixtures/broken-pipeline/mock-world';
 import { gatherWorld, SDK_MODULES } from '../fixtures/broken-pipeline/write-examples';
 import { awsError, MockedSession } from '../support/mocked-session';
-import { checkFinder, factsRunner, itDeclaresChecks } from '../support/checker-tests';
+import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
 
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
@@ -376,12 +376,8 @@ describe('broken-pipeline checker', () => {
   });
 });
 
-async function gather() {
-  const actions: string[] = [];
-  const listener: CallListener = (action) => actions.push(action);
-  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, SDK_MODULES);
-  const file = await gatherFacts(checker, session, { identity: IDENTITY, listener });
-  return { facts: file.facts, actions: [...new Set(actions)].sort() };
+function gather() {
+  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, SDK_MODULES), IDENTITY);
 }
 
 describe('broken-pipeline solution', () => {

@@ -15,9 +15,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, testActions, type PipelineTestStageFacts } from '../../checkers/pipeline-test-stage';
-import { AwsSession, type CallListener } from '../../lib/aws/clients';
+import { AwsSession } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, gatherFacts } from '../../lib/engine';
+import { checkerActions } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -52,7 +52,7 @@ import {
 import { mockWorld, type WorldMocks } from '../fixtures/pipeline-test-stage/mock-world';
 import { gatherWorld, SDK_MODULES } from '../fixtures/pipeline-test-stage/write-examples';
 import { MockedSession, awsError } from '../support/mocked-session';
-import { checkFinder, factsRunner, itDeclaresChecks } from '../support/checker-tests';
+import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
 
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
@@ -369,12 +369,8 @@ describe('pipeline-test-stage checker', () => {
   });
 });
 
-async function gather() {
-  const actions: string[] = [];
-  const listener: CallListener = (action) => actions.push(action);
-  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
-  const file = await gatherFacts(checker, session, { identity: IDENTITY, listener });
-  return { facts: file.facts, actions: [...new Set(actions)].sort() };
+function gather() {
+  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES), IDENTITY);
 }
 
 function sourceZipOf(files: Record<string, string>): Uint8Array {

@@ -1,8 +1,10 @@
 // What every checker test does the same way: evaluate facts as `doplab check --facts` would, find one check's result,
 // and register the declaration tests.
-import type { Check, CheckResult, LabResult, TaskStatement } from '../../lib/checker';
-import { isReadOnlyAction } from '../../lib/aws/clients';
-import { checkerActions, evaluate } from '../../lib/engine';
+import type { Identity } from '../../lib/aws/lab-stack';
+import type { Check, Checker, CheckResult, LabResult, TaskStatement } from '../../lib/checker';
+import type { OutputKeys } from '../../lib/contract';
+import { isReadOnlyAction, type AwsSession, type CallListener } from '../../lib/aws/clients';
+import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
 
 /** The parts of a checker these helpers read. */
 interface CheckerLike<F> {
@@ -40,4 +42,12 @@ export function itDeclaresChecks<F>(checker: CheckerLike<F>, taskStatements: rea
     expect(checkerActions(checker)).toEqual([...actions]);
     expect(checkerActions(checker).every(isReadOnlyAction)).toBe(true);
   });
+}
+
+/** Gathers through the real gather on `session`, recording the IAM actions it called (each once, sorted). */
+export async function gatherRecorded<O extends OutputKeys, F>(checker: Checker<O, F>, session: AwsSession, identity: Identity): Promise<{ facts: F; actions: string[] }> {
+  const actions: string[] = [];
+  const listener: CallListener = (action) => actions.push(action);
+  const file = await gatherFacts(checker, session, { identity, listener });
+  return { facts: file.facts, actions: [...new Set(actions)].sort() };
 }
