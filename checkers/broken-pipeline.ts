@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { describeStages, pipelineFactsShape, readPipelineFacts, type PipelineFacts } from '../lib/pipeline-facts';
+import { describeStages, PIPELINE_FACTS_ACTIONS, pipelineFactsShape, readPipelineFacts, type PipelineFacts } from '../lib/pipeline-facts';
 import { allPages, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
 import { zipTextFiles } from '../lib/zip';
 import { LAB_ID, MARKER_KEY, NODEJS_RELEASED_MAJORS, Outputs, PREINSTALLED_RUNTIMES, STAGES } from '../labs/broken-pipeline/contract';
@@ -450,9 +450,7 @@ export const checker = defineChecker({
   labId: LAB_ID,
   outputs: Outputs,
   actions: [
-    'codepipeline:GetPipeline',
-    'codepipeline:ListPipelineExecutions',
-    'codepipeline:ListActionExecutions',
+    ...PIPELINE_FACTS_ACTIONS,
     'codebuild:BatchGetBuilds',
     // GetObject of the release marker, and of the source version a build built (a versioned read: s3:GetObjectVersion).
     's3:GetObject',

@@ -20,7 +20,7 @@ import * as YAML from 'yaml';
 import { z } from 'zod';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { describeStages, pipelineFactsShape, readPipelineFacts, type PipelineFacts } from '../lib/pipeline-facts';
+import { describeStages, PIPELINE_FACTS_ACTIONS, pipelineFactsShape, readPipelineFacts, type PipelineFacts } from '../lib/pipeline-facts';
 import { byName, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
 import { zipTextFiles } from '../lib/zip';
 import { API_KEY_PATTERN, API_KEY_VARIABLE, FAILING_TEST, LAB_ID, Outputs, SEEDED_TEST_CASES, STAGES } from '../labs/pipeline-test-stage/contract';
@@ -534,9 +534,7 @@ export const checker = defineChecker({
   labId: LAB_ID,
   outputs: Outputs,
   actions: [
-    'codepipeline:GetPipeline',
-    'codepipeline:ListPipelineExecutions',
-    'codepipeline:ListActionExecutions',
+    ...PIPELINE_FACTS_ACTIONS,
     'codebuild:BatchGetBuilds',
     'codebuild:BatchGetReports',
     'codebuild:BatchGetProjects',

@@ -71,6 +71,9 @@ export interface PipelineFacts {
   readonly actionExecutions: Fact<Jsonified<ActionExecutionDetail>[]>;
 }
 
+/** The IAM actions readPipelineFacts calls, for a checker's `actions`. */
+export const PIPELINE_FACTS_ACTIONS = ['codepipeline:GetPipeline', 'codepipeline:ListPipelineExecutions', 'codepipeline:ListActionExecutions'] as const;
+
 /** Reads the pipeline, its executions and its action executions at once (each read a Fact). */
 export function readPipelineFacts(
   pipelines: CodePipelineClient,
