@@ -3,7 +3,6 @@ import { BatchGetBuildsCommand, CodeBuildClient, type Build } from '@aws-sdk/cli
 import {
   CodePipelineClient,
   type ActionExecutionDetail,
-  type PipelineDeclaration,
   type PipelineExecutionSummary,
 } from '@aws-sdk/client-codepipeline';
 import {
@@ -23,7 +22,7 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { describeStages, readActionExecutions, readPipelineDeclaration, readPipelineExecutions } from '../lib/pipeline-facts';
+import { describeStages, PIPELINE_FACTS_ACTIONS, pipelineFactsShape, readPipelineFacts, type PipelineFacts } from '../lib/pipeline-facts';
 import { allPages, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
 import { zipTextFiles } from '../lib/zip';
 import { LAB_ID, MARKER_KEY, NODEJS_RELEASED_MAJORS, Outputs, PREINSTALLED_RUNTIMES, STAGES } from '../labs/broken-pipeline/contract';
@@ -46,7 +45,7 @@ export interface RolePolicies {
 }
 
 /** What gather reads; each AWS read is a Fact so one failure only ERRORs the checks that need it. */
-export interface BrokenPipelineFacts {
+export interface BrokenPipelineFacts extends PipelineFacts {
   readonly region: string;
   readonly account: string;
   /** When the lab's stack was created (ISO 8601), if known: executions before it are not the learner's. */
@@ -58,12 +57,6 @@ export interface BrokenPipelineFacts {
   readonly sourceBucketName: string;
   readonly sourceKey: string;
   readonly releaseBucketName: string;
-  /** GetPipeline; null when the pipeline does not exist. */
-  readonly pipeline: Fact<Jsonified<PipelineDeclaration> | null>;
-  /** ListPipelineExecutions, newest first (up to 100). */
-  readonly executions: Fact<Jsonified<PipelineExecutionSummary>[]>;
-  /** ListActionExecutions of the pipeline, newest first (up to 300). */
-  readonly actionExecutions: Fact<Jsonified<ActionExecutionDetail>[]>;
   /** BatchGetBuilds of the latest build the Build action ran; absent when it never ran one. */
   readonly latestBuild?: Fact<Jsonified<Build> | null>;
   /** buildspec.yml in the source version that build built (GetObject of that S3 version); null when the file is not in it. */
@@ -74,38 +67,6 @@ export interface BrokenPipelineFacts {
   /** The release bucket's marker object (GetObject), null when there is none. */
   readonly marker: Fact<string | null>;
 }
-
-const date = z.string().optional();
-const configuration = z.record(z.string(), z.string()).optional();
-const actionTypeId = z.looseObject({ category: z.string().optional(), owner: z.string().optional(), provider: z.string().optional() }).optional();
-const artifacts = z.array(z.looseObject({ name: z.string().optional() })).optional();
-
-const pipelineSchema = z.looseObject({
-  name: z.string(),
-  stages: z.array(
-    z.looseObject({
-      name: z.string(),
-      actions: z.array(z.looseObject({ name: z.string(), actionTypeId, configuration, inputArtifacts: artifacts, outputArtifacts: artifacts })),
-    }),
-  ),
-});
-
-const executionSchema = z.looseObject({
-  pipelineExecutionId: z.string().optional(),
-  status: z.string().optional(),
-  startTime: date,
-  sourceRevisions: z.array(z.looseObject({ actionName: z.string().optional(), revisionId: z.string().optional() })).optional(),
-});
-
-const actionExecutionSchema = z.looseObject({
-  pipelineExecutionId: z.string().optional(),
-  stageName: z.string().optional(),
-  actionName: z.string().optional(),
-  startTime: date,
-  status: z.string().optional(),
-  input: z.looseObject({ actionTypeId, configuration }).optional(),
-  output: z.looseObject({ executionResult: z.looseObject({ externalExecutionId: z.string().optional() }).optional() }).optional(),
-});
 
 const buildSchema = z.looseObject({
   id: z.string().optional(),
@@ -134,9 +95,7 @@ const schema = z.object({
   sourceBucketName: z.string().min(1),
   sourceKey: z.string().min(1),
   releaseBucketName: z.string().min(1),
-  pipeline: factSchema(pipelineSchema.nullable()),
-  executions: factSchema(z.array(executionSchema)),
-  actionExecutions: factSchema(z.array(actionExecutionSchema)),
+  ...pipelineFactsShape,
   latestBuild: factSchema(buildSchema.nullable()).optional(),
   buildspec: factSchema(z.object({ sourceVersion: z.string(), text: z.string().nullable() })).optional(),
   simulation: factSchema(z.array(z.looseObject({ EvalActionName: z.string().optional(), EvalResourceName: z.string().optional(), EvalDecision: z.string().optional() }))),
@@ -491,9 +450,7 @@ export const checker = defineChecker({
   labId: LAB_ID,
   outputs: Outputs,
   actions: [
-    'codepipeline:GetPipeline',
-    'codepipeline:ListPipelineExecutions',
-    'codepipeline:ListActionExecutions',
+    ...PIPELINE_FACTS_ACTIONS,
     'codebuild:BatchGetBuilds',
     // GetObject of the release marker, and of the source version a build built (a versioned read: s3:GetObjectVersion).
     's3:GetObject',
@@ -525,9 +482,7 @@ export const checker = defineChecker({
       releaseBucketName: outputs.releaseBucketName,
     };
 
-    const pipelineRead = readFact(() => readPipelineDeclaration(pipelines, name));
-    const executionsRead = readFact(() => readPipelineExecutions(pipelines, name));
-    const actionsRead = readFact(() => readActionExecutions(pipelines, name));
+    const { pipeline: pipelineRead, executions: executionsRead, actionExecutions: actionsRead } = readPipelineFacts(pipelines, name);
     const simulationRead = readFact(async () => {
       const page = await iam.send(
         new SimulatePrincipalPolicyCommand({ PolicySourceArn: outputs.buildRoleArn, ActionNames: ['ssm:GetParameters'], ResourceArns: [parameterArn(base), otherParameterArn(base)] }),

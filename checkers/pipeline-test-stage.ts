@@ -13,7 +13,6 @@ import {
   CodePipelineClient,
   type ActionExecutionDetail,
   type PipelineDeclaration,
-  type PipelineExecutionSummary,
 } from '@aws-sdk/client-codepipeline';
 import { IAMClient, SimulatePrincipalPolicyCommand, type EvaluationResult } from '@aws-sdk/client-iam';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -21,7 +20,7 @@ import * as YAML from 'yaml';
 import { z } from 'zod';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { describeStages, readActionExecutions, readPipelineDeclaration, readPipelineExecutions } from '../lib/pipeline-facts';
+import { describeStages, PIPELINE_FACTS_ACTIONS, pipelineFactsShape, readPipelineFacts, type PipelineFacts } from '../lib/pipeline-facts';
 import { byName, jsonified, partitionOf, type Jsonified } from '../lib/sdk-facts';
 import { zipTextFiles } from '../lib/zip';
 import { API_KEY_PATTERN, API_KEY_VARIABLE, FAILING_TEST, LAB_ID, Outputs, SEEDED_TEST_CASES, STAGES } from '../labs/pipeline-test-stage/contract';
@@ -39,18 +38,12 @@ export interface BuildspecFacts {
 }
 
 /** What gather reads; each AWS read is a Fact so one failure only ERRORs the checks that need it. */
-export interface PipelineTestStageFacts {
+export interface PipelineTestStageFacts extends PipelineFacts {
   readonly region: string;
   readonly account: string;
   readonly pipelineName: string;
   readonly buildProjectName: string;
   readonly apiKeyParameter: string;
-  /** GetPipeline; null when the pipeline does not exist. */
-  readonly pipeline: Fact<Jsonified<PipelineDeclaration> | null>;
-  /** ListPipelineExecutions, newest first (up to 100). */
-  readonly executions: Fact<Jsonified<PipelineExecutionSummary>[]>;
-  /** ListActionExecutions of the pipeline, newest first (up to 300). */
-  readonly actionExecutions: Fact<Jsonified<ActionExecutionDetail>[]>;
   /** BatchGetBuilds of the builds the test actions ran; absent when none ran. */
   readonly testBuilds?: Fact<Jsonified<Build>[]>;
   /** BatchGetReports of those builds' reports; absent when they have none. */
@@ -62,34 +55,6 @@ export interface PipelineTestStageFacts {
   /** SimulatePrincipalPolicy of each test project's role: ssm:GetParameters on the key and on another /doplab/ parameter. */
   readonly simulations?: Fact<{ readonly role: string; readonly results: Jsonified<EvaluationResult>[] }[]>;
 }
-
-const date = z.string().optional();
-const configuration = z.record(z.string(), z.string()).optional();
-const actionTypeId = z.looseObject({ category: z.string().optional(), owner: z.string().optional(), provider: z.string().optional() }).optional();
-
-const pipelineSchema = z.looseObject({
-  name: z.string(),
-  version: z.number().optional(),
-  stages: z.array(
-    z.looseObject({
-      name: z.string(),
-      actions: z.array(z.looseObject({ name: z.string(), actionTypeId, runOrder: z.number().optional(), configuration })),
-    }),
-  ),
-});
-
-const executionSchema = z.looseObject({ pipelineExecutionId: z.string().optional(), status: z.string().optional(), startTime: date, lastUpdateTime: date });
-
-const actionExecutionSchema = z.looseObject({
-  pipelineExecutionId: z.string().optional(),
-  stageName: z.string().optional(),
-  actionName: z.string().optional(),
-  startTime: date,
-  lastUpdateTime: date,
-  status: z.string().optional(),
-  input: z.looseObject({ actionTypeId, configuration }).optional(),
-  output: z.looseObject({ executionResult: z.looseObject({ externalExecutionId: z.string().optional() }).optional() }).optional(),
-});
 
 const buildSchema = z.looseObject({
   id: z.string().optional(),
@@ -105,7 +70,7 @@ const reportSchema = z.looseObject({
   reportGroupArn: z.string().optional(),
   executionId: z.string().optional(),
   status: z.string().optional(),
-  created: date,
+  created: z.string().optional(),
   testSummary: z.looseObject({ total: z.number().optional(), statusCounts: z.record(z.string(), z.number()).optional() }).optional(),
 });
 
@@ -126,9 +91,7 @@ const schema = z.object({
   pipelineName: z.string().min(1),
   buildProjectName: z.string().min(1),
   apiKeyParameter: z.string().min(1),
-  pipeline: factSchema(pipelineSchema.nullable()),
-  executions: factSchema(z.array(executionSchema)),
-  actionExecutions: factSchema(z.array(actionExecutionSchema)),
+  ...pipelineFactsShape,
   testBuilds: factSchema(z.array(buildSchema)).optional(),
   reports: factSchema(z.array(reportSchema)).optional(),
   testProjects: factSchema(z.array(projectSchema)).optional(),
@@ -571,9 +534,7 @@ export const checker = defineChecker({
   labId: LAB_ID,
   outputs: Outputs,
   actions: [
-    'codepipeline:GetPipeline',
-    'codepipeline:ListPipelineExecutions',
-    'codepipeline:ListActionExecutions',
+    ...PIPELINE_FACTS_ACTIONS,
     'codebuild:BatchGetBuilds',
     'codebuild:BatchGetReports',
     'codebuild:BatchGetProjects',
@@ -590,9 +551,7 @@ export const checker = defineChecker({
     const buildProjectName = outputs.buildProjectName;
     const base = { region, account, pipelineName: name, buildProjectName, apiKeyParameter: outputs.apiKeyParameterName };
 
-    const pipelineRead = readFact(() => readPipelineDeclaration(pipelines, name));
-    const executionsRead = readFact(() => readPipelineExecutions(pipelines, name));
-    const actionsRead = readFact(() => readActionExecutions(pipelines, name));
+    const { pipeline: pipelineRead, executions: executionsRead, actionExecutions: actionsRead } = readPipelineFacts(pipelines, name);
 
     // Builds and reports of the test actions, as soon as the action executions are in.
     const buildReads = actionsRead.then(async (actions) => {

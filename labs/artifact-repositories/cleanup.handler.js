@@ -16,6 +16,7 @@ const {
   DisassociateExternalConnectionCommand,
   DeleteRepositoryCommand,
 } = require('@aws-sdk/client-codeartifact');
+const { attempts } = require('../../lib/cdk/cleanup-helpers.js');
 
 // Records the registry scanning configuration in props.ScanningRecord (a throw fails the deploy: nothing changed yet).
 exports.onCreate = async (props, log) => {
@@ -29,17 +30,10 @@ exports.onCreate = async (props, log) => {
 
 // Restores the recorded registry scanning configuration, then empties props.Domain but for props.NpmRepository.
 exports.onDelete = async (props, log) => {
-  const failed = [];
-  const attempt = async (what, work) => {
-    try {
-      await work();
-    } catch (e) {
-      failed.push(`${what}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts();
   await attempt('registry scanning configuration', () => restoreScanning(props.ScanningRecord, log));
   await attempt(`domain ${props.Domain}`, () => emptyDomain(props.Domain, props.NpmRepository, log));
-  if (failed.length > 0) throw new Error(`could not clean up ${failed.join('; ')}`);
+  attempt.done();
 };
 
 // The configuration as PutRegistryScanningConfiguration takes it, in a stable shape to compare.

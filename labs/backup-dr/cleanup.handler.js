@@ -18,6 +18,7 @@ const {
   DeleteRecoveryPointCommand,
 } = require('@aws-sdk/client-backup');
 const { DynamoDBClient, ListTablesCommand, DescribeTableCommand, DeleteTableCommand, ListBackupsCommand, DeleteBackupCommand } = require('@aws-sdk/client-dynamodb');
+const { attempts } = require('../../lib/cdk/cleanup-helpers.js');
 
 const BUSY = ['CREATED', 'PENDING', 'RUNNING'];
 
@@ -27,14 +28,7 @@ exports.onDelete = async (props, log, sleep = (ms) => new Promise((r) => setTime
   const until = Date.now() + Number(props.WaitSeconds ?? 480) * 1000;
   const backup = new BackupClient({ region: props.Region });
   const ddb = new DynamoDBClient({ region: props.Region });
-  const failed = [];
-  const attempt = async (what, work) => {
-    try {
-      await work();
-    } catch (e) {
-      failed.push(`${what}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts();
   await attempt('backup plans', () => removePlans(backup, props, log));
   await attempt('running jobs', () => waitForJobs(backup, props.TableArn, pause, until, log));
   await attempt('restored tables', () => removeRestoredTables(ddb, props.TableArn, pause, until, log));
@@ -44,7 +38,7 @@ exports.onDelete = async (props, log, sleep = (ms) => new Promise((r) => setTime
     [new BackupClient({ region: props.SecondRegion }), props.SecondRegion, props.VaultName],
   ];
   await attempt('recovery points', () => emptyVaults(vaults, pause, log));
-  if (failed.length > 0) throw new Error(`could not clean up ${failed.join('; ')}`);
+  attempt.done();
 };
 
 async function pages(read) {

@@ -5,25 +5,19 @@
 // managed policy and delete every inline policy the stack did not make from the lab roles, then empty the buckets.
 // Inlined at synth after lib/cdk/cleanup-runtime.js.
 const { IAMClient, ListAttachedRolePoliciesCommand, DetachRolePolicyCommand, ListRolePoliciesCommand, DeleteRolePolicyCommand } = require('@aws-sdk/client-iam');
-const { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
+const { S3Client } = require('@aws-sdk/client-s3');
+const { attempts, emptyBucket } = require('../../lib/cdk/cleanup-helpers.js');
 
 // props: RoleNames, KeepPolicies (the stack's own inline policies), BucketNames: each comma-separated.
 exports.onDelete = async (props, log) => {
-  const failed = [];
-  const attempt = async (what, work) => {
-    try {
-      await work();
-    } catch (e) {
-      failed.push(`${what}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts();
   const list = (value) => (value || '').split(',').filter(Boolean);
   const iam = new IAMClient({});
   const keep = new Set(list(props.KeepPolicies));
   for (const role of list(props.RoleNames)) await attempt(`role ${role}`, () => freeRole(iam, role, keep, log));
   const s3 = new S3Client({});
   for (const bucket of list(props.BucketNames)) await attempt(`bucket ${bucket}`, () => emptyBucket(s3, bucket, log));
-  if (failed.length > 0) throw new Error(`could not clean up ${failed.join('; ')}`);
+  attempt.done();
 };
 
 async function freeRole(iam, RoleName, keep, log) {
@@ -53,22 +47,4 @@ async function freeRole(iam, RoleName, keep, log) {
     await iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName }));
     log(`deleted inline policy ${PolicyName} of ${RoleName}`);
   }
-}
-
-async function emptyBucket(s3, bucket, log) {
-  let KeyMarker;
-  let VersionIdMarker;
-  let count = 0;
-  do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker, MaxKeys: 1000 }));
-    const objects = [...(page.Versions || []), ...(page.DeleteMarkers || [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
-    if (objects.length > 0) {
-      const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
-      if ((out.Errors || []).length > 0) throw new Error(out.Errors.map((e) => `${e.Key}: ${e.Code}`).join(', '));
-      count += objects.length;
-    }
-    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (KeyMarker);
-  log(`emptied ${bucket}: ${count} object versions`);
 }

@@ -13,7 +13,7 @@ const {
   DescribeConfigRulesCommand,
   DeleteConfigRuleCommand,
 } = require('@aws-sdk/client-config-service');
-const { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
+const { S3Client } = require('@aws-sdk/client-s3');
 const {
   IAMClient,
   GetRoleCommand,
@@ -23,20 +23,14 @@ const {
   DetachRolePolicyCommand,
   DeleteRoleCommand,
 } = require('@aws-sdk/client-iam');
+const { attempts, emptyBucket } = require('../../lib/cdk/cleanup-helpers.js');
 
 // Removes the remediation of the lab rule and of the learner's rules (props.LearnerRulePrefix, deleted too), the automation
 // roles they used that carry props.RoleTag (key=value), stops the lab recorder (props.RecorderName, only when the lab owns
 // it) and empties props.BucketNames.
 exports.onDelete = async (props, log, wait = sleep) => {
   const cfg = new ConfigServiceClient({});
-  const failed = [];
-  const attempt = async (what, work) => {
-    try {
-      await work();
-    } catch (e) {
-      failed.push(`${what}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts();
   let learnerRules = [];
   if (props.LearnerRulePrefix) await attempt('learner rules', async () => (learnerRules = await findRules(cfg, props.LearnerRulePrefix)));
   const roles = [];
@@ -67,7 +61,7 @@ exports.onDelete = async (props, log, wait = sleep) => {
   for (const bucket of (props.BucketNames || '').split(',').filter(Boolean)) {
     await attempt(`bucket ${bucket}`, () => emptyBucket(s3, bucket, log));
   }
-  if (failed.length > 0) throw new Error(`could not clean up ${failed.join('; ')}`);
+  attempt.done();
 };
 
 async function findRules(cfg, prefix) {
@@ -133,24 +127,6 @@ async function deleteLabRole(iam, roleName, roleTag, log) {
   for (const p of attached.AttachedPolicies || []) await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn }));
   await iam.send(new DeleteRoleCommand({ RoleName: roleName }));
   log(`deleted role ${roleName}`);
-}
-
-async function emptyBucket(s3, bucket, log) {
-  let KeyMarker;
-  let VersionIdMarker;
-  let count = 0;
-  do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker, MaxKeys: 1000 }));
-    const objects = [...(page.Versions || []), ...(page.DeleteMarkers || [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
-    if (objects.length > 0) {
-      const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
-      if ((out.Errors || []).length > 0) throw new Error(out.Errors.map((e) => `${e.Key}: ${e.Code}`).join(', '));
-      count += objects.length;
-    }
-    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (KeyMarker);
-  log(`emptied ${bucket}: ${count} object versions`);
 }
 
 function sleep(ms) {

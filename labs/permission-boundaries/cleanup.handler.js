@@ -24,7 +24,8 @@ const {
   DeletePolicyVersionCommand,
   DeletePolicyCommand,
 } = require('@aws-sdk/client-iam');
-const { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
+const { S3Client } = require('@aws-sdk/client-s3');
+const { emptyBucket } = require('../../lib/cdk/cleanup-helpers.js');
 
 // props: AppPath, BoundaryPolicyArn, AppTeamRoleName, AppTeamPolicyName (the stack's own inline policy), BucketName.
 exports.onDelete = async (props, log) => {
@@ -129,22 +130,4 @@ async function deletePolicy(iam, PolicyArn, log) {
   for (const v of versions.filter((x) => !x.IsDefaultVersion)) await iam.send(new DeletePolicyVersionCommand({ PolicyArn, VersionId: v.VersionId }));
   await iam.send(new DeletePolicyCommand({ PolicyArn }));
   log(`deleted policy ${PolicyArn} (${versions.length} versions)`);
-}
-
-async function emptyBucket(s3, bucket, log) {
-  let KeyMarker;
-  let VersionIdMarker;
-  let count = 0;
-  do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker, MaxKeys: 1000 }));
-    const objects = [...(page.Versions || []), ...(page.DeleteMarkers || [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
-    if (objects.length > 0) {
-      const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
-      if ((out.Errors || []).length > 0) throw new Error(out.Errors.map((e) => `${e.Key}: ${e.Code}`).join(', '));
-      count += objects.length;
-    }
-    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (KeyMarker);
-  log(`emptied ${bucket}: ${count} object versions`);
 }

@@ -14,7 +14,7 @@ const {
   DeleteProjectCommand,
 } = require('@aws-sdk/client-codebuild');
 const { CloudWatchLogsClient, DeleteLogGroupCommand } = require('@aws-sdk/client-cloudwatch-logs');
-const { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
+const { S3Client } = require('@aws-sdk/client-s3');
 const {
   IAMClient,
   GetRoleCommand,
@@ -24,9 +24,11 @@ const {
   DetachRolePolicyCommand,
   DeleteRoleCommand,
 } = require('@aws-sdk/client-iam');
+const { emptyBucket } = require('../../lib/cdk/cleanup-helpers.js');
 
 // props: PipelineName, BuildProjectName (the lab's, kept), BucketNames (comma-separated), RoleTag (key=value).
 exports.onDelete = async (props, log) => {
+  // Not attempts() from cleanup-helpers.js: its wrapper costs ~110 inline characters this lab's function has not got.
   const failed = [];
   const attempt = async (what, work) => {
     try {
@@ -120,22 +122,4 @@ async function deleteLabRole(iam, roleName, roleTag, log) {
   for (const p of attached.AttachedPolicies || []) await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn }));
   await iam.send(new DeleteRoleCommand({ RoleName: roleName }));
   log(`deleted role ${roleName}`);
-}
-
-async function emptyBucket(s3, bucket, log) {
-  let KeyMarker;
-  let VersionIdMarker;
-  let count = 0;
-  do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker, MaxKeys: 1000 }));
-    const objects = [...(page.Versions || []), ...(page.DeleteMarkers || [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
-    if (objects.length > 0) {
-      const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
-      if ((out.Errors || []).length > 0) throw new Error(out.Errors.map((e) => `${e.Key}: ${e.Code}`).join(', '));
-      count += objects.length;
-    }
-    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (KeyMarker);
-  log(`emptied ${bucket}: ${count} object versions`);
 }

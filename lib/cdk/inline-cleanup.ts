@@ -34,6 +34,39 @@ export function compactSource(source: string): string {
     .join('\n');
 }
 
+const HELPERS_FILE = join(__dirname, 'cleanup-helpers.js');
+
+/** How a handler file takes shared helpers (it runs as is in tests): `const { attempts } = require('../../lib/cdk/cleanup-helpers.js');`. */
+const HELPERS_REQUIRE = /^const \{([^}]*)\} = require\('\.\.\/\.\.\/lib\/cdk\/cleanup-helpers\.js'\);$/m;
+
+/**
+ * A handler's source with its require of cleanup-helpers.js replaced by the helpers it names, and the SDK names those
+ * use: a lab pays inline bytes only for the helpers it uses.
+ */
+export function withHelpers(handler: string): string {
+  const wanted = HELPERS_REQUIRE.exec(handler);
+  if (!wanted) return handler;
+  const helpers = readFileSync(HELPERS_FILE, 'utf8');
+  const functions = wanted[1].split(',').map((name) => {
+    const found = new RegExp(`^(?:async )?function ${name.trim()}\\(.*?^\\}$`, 'ms').exec(helpers);
+    if (!found) throw new Error(`cleanup-helpers.js has no function ${name.trim()}`);
+    return found[0];
+  });
+  const body = functions.join('\n');
+  let source = handler;
+  const ownLines: string[] = [];
+  // Each SDK require of the helpers file, cut to the names the chosen functions use: merged into the handler's own
+  // require of that package if it has one (a line less), else a line of its own before the helpers.
+  for (const [, names, from] of helpers.matchAll(/^const \{([^}]*)\} = (require\('@aws-sdk\/[\w-]+'\));$/gm)) {
+    const used = names.split(',').map((n) => n.trim()).filter((n) => new RegExp(`\\b${n}\\b`).test(body));
+    if (used.length === 0) continue;
+    const own = new RegExp(`^const \\{([^}]*)\\} = ${from.replace(/[()']/g, '\\$&')};$`, 'm');
+    if (own.test(source)) source = source.replace(own, (_line, mine: string) => `const { ${[...mine.split(',').map((n) => n.trim()).filter(Boolean), ...used].join(', ')} } = ${from};`);
+    else ownLines.push(`const { ${used.join(', ')} } = ${from};`);
+  }
+  return source.replace(HELPERS_REQUIRE, () => [...ownLines, body].join('\n'));
+}
+
 /** The inline source of a plain CommonJS handler file. */
 export function inlineSource(file: string): string {
   return compactSource(readFileSync(file, 'utf8'));
@@ -50,7 +83,7 @@ export function cleanupSource(handlerFile: string): string {
     // The lab's file gets its own module scope, so its names cannot clash with the runtime's.
     'const lab={exports:{}};(function(module,exports){',
     // Already strict: the runtime's directive covers the whole file.
-    compactSource(handler).replace(/^'use strict';\n/, ''),
+    compactSource(withHelpers(handler)).replace(/^'use strict';\n/, ''),
     '})(lab,lab.exports);',
     // onCreate is optional: only a handler that exports it records state at deploy.
     /^exports\.onCreate\s*=/m.test(handler)
@@ -65,7 +98,7 @@ function inlinedModule(file: string, exported: 'onEvent' | 'onDelete', name: str
   if (!new RegExp(`^exports\\.${exported}\\s*=`, 'm').test(handler)) {
     throw new Error(`Handler ${file} must export ${exported} as "exports.${exported} = ...".`);
   }
-  return [`const ${name}={exports:{}};(function(module,exports){`, compactSource(handler).replace(/^'use strict';\n/, ''), `})(${name},${name}.exports);`].join('\n');
+  return [`const ${name}={exports:{}};(function(module,exports){`, compactSource(withHelpers(handler)).replace(/^'use strict';\n/, ''), `})(${name},${name}.exports);`].join('\n');
 }
 
 /**

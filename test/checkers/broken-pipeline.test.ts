@@ -15,9 +15,9 @@ import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, runtimeSupported, runtimeVersions, wildcardActions, type BrokenPipelineFacts } from '../../checkers/broken-pipeline';
-import { AwsSession, isReadOnlyAction, type CallListener } from '../../lib/aws/clients';
+import { AwsSession } from '../../lib/aws/clients';
 import type { LabResult } from '../../lib/checker';
-import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
+import { checkerActions } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -56,21 +56,15 @@ import {
 import { mockWorld, type WorldMocks } from '../fixtures/broken-pipeline/mock-world';
 import { gatherWorld, SDK_MODULES } from '../fixtures/broken-pipeline/write-examples';
 import { awsError, MockedSession } from '../support/mocked-session';
+import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
 
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
 const CHECK_IDS = ['pipeline-green', 'least-privilege-fix', 'runtime-fixed', 'release-is-built', 'same-pipeline'] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 
-function run(facts: BrokenPipelineFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 const statuses = (result: LabResult) => Object.fromEntries(result.checks.map((c) => [c.id, c.status]));
 
@@ -85,30 +79,21 @@ async function resultOf(world: World): Promise<LabResult> {
 
 describe('broken-pipeline checker', () => {
   describe('declaration', () => {
-    it('has five checks worth 100 points, each proving task statement 5.3', () => {
-      expect(checker.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
-      expect(checker.checks.reduce((sum, c) => sum + c.points, 0)).toBe(100);
-      for (const c of checker.checks) expect(lab.taskStatements).toContain(c.taskStatement);
-    });
-
-    it('declares only read-only actions', () => {
-      expect(checkerActions(checker)).toEqual([
-        'cloudformation:DescribeStacks',
-        'codebuild:BatchGetBuilds',
-        'codepipeline:GetPipeline',
-        'codepipeline:ListActionExecutions',
-        'codepipeline:ListPipelineExecutions',
-        'iam:GetPolicy',
-        'iam:GetPolicyVersion',
-        'iam:GetRolePolicy',
-        'iam:ListAttachedRolePolicies',
-        'iam:ListRolePolicies',
-        'iam:SimulatePrincipalPolicy',
-        's3:GetObject',
-        's3:GetObjectVersion',
-      ]);
-      expect(checkerActions(checker).every(isReadOnlyAction)).toBe(true);
-    });
+    itDeclaresChecks(checker, lab.taskStatements, CHECK_IDS, [
+      'cloudformation:DescribeStacks',
+      'codebuild:BatchGetBuilds',
+      'codepipeline:GetPipeline',
+      'codepipeline:ListActionExecutions',
+      'codepipeline:ListPipelineExecutions',
+      'iam:GetPolicy',
+      'iam:GetPolicyVersion',
+      'iam:GetRolePolicy',
+      'iam:ListAttachedRolePolicies',
+      'iam:ListRolePolicies',
+      'iam:SimulatePrincipalPolicy',
+      's3:GetObject',
+      's3:GetObjectVersion',
+    ]);
   });
 
   describe('example facts', () => {
@@ -391,12 +376,8 @@ describe('broken-pipeline checker', () => {
   });
 });
 
-async function gather() {
-  const actions: string[] = [];
-  const listener: CallListener = (action) => actions.push(action);
-  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, SDK_MODULES);
-  const file = await gatherFacts(checker, session, { identity: IDENTITY, listener });
-  return { facts: file.facts, actions: [...new Set(actions)].sort() };
+function gather() {
+  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, SDK_MODULES), IDENTITY);
 }
 
 describe('broken-pipeline solution', () => {

@@ -15,9 +15,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, testActions, type PipelineTestStageFacts } from '../../checkers/pipeline-test-stage';
-import { AwsSession, isReadOnlyAction, type CallListener } from '../../lib/aws/clients';
+import { AwsSession } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
+import { checkerActions } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -52,26 +52,20 @@ import {
 import { mockWorld, type WorldMocks } from '../fixtures/pipeline-test-stage/mock-world';
 import { gatherWorld, SDK_MODULES } from '../fixtures/pipeline-test-stage/write-examples';
 import { MockedSession, awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
 
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
 const CHECK_IDS = ['test-stage-before-build', 'tests-reported', 'release-blocked-by-tests', 'pipeline-green', 'secret-not-plaintext', 'least-privilege-secret'] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 const KEY = `ordk_${'3f9a'.repeat(10)}`;
 
 function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: PipelineTestStageFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 const statuses = (result: LabResult) => result.checks.map((c) => c.status);
 
@@ -82,26 +76,17 @@ async function factsOf(world: World): Promise<PipelineTestStageFacts> {
 
 describe('pipeline-test-stage checker', () => {
   describe('declaration', () => {
-    it('has six checks worth 100 points, each proving a declared task statement', () => {
-      expect(checker.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
-      expect(checker.checks.reduce((sum, c) => sum + c.points, 0)).toBe(100);
-      for (const c of checker.checks) expect(lab.taskStatements).toContain(c.taskStatement);
-    });
-
-    it('declares only read-only actions', () => {
-      expect(checkerActions(checker)).toEqual([
-        'cloudformation:DescribeStacks',
-        'codebuild:BatchGetBuilds',
-        'codebuild:BatchGetProjects',
-        'codebuild:BatchGetReports',
-        'codepipeline:GetPipeline',
-        'codepipeline:ListActionExecutions',
-        'codepipeline:ListPipelineExecutions',
-        'iam:SimulatePrincipalPolicy',
-        's3:GetObject',
-      ]);
-      expect(checkerActions(checker).every(isReadOnlyAction)).toBe(true);
-    });
+    itDeclaresChecks(checker, lab.taskStatements, CHECK_IDS, [
+      'cloudformation:DescribeStacks',
+      'codebuild:BatchGetBuilds',
+      'codebuild:BatchGetProjects',
+      'codebuild:BatchGetReports',
+      'codepipeline:GetPipeline',
+      'codepipeline:ListActionExecutions',
+      'codepipeline:ListPipelineExecutions',
+      'iam:SimulatePrincipalPolicy',
+      's3:GetObject',
+    ]);
   });
 
   describe('example facts', () => {
@@ -384,12 +369,8 @@ describe('pipeline-test-stage checker', () => {
   });
 });
 
-async function gather() {
-  const actions: string[] = [];
-  const listener: CallListener = (action) => actions.push(action);
-  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
-  const file = await gatherFacts(checker, session, { identity: IDENTITY, listener });
-  return { facts: file.facts, actions: [...new Set(actions)].sort() };
+function gather() {
+  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES), IDENTITY);
 }
 
 function sourceZipOf(files: Record<string, string>): Uint8Array {

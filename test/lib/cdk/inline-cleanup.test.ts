@@ -5,7 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { compactSource, INLINE_CODE_LIMIT, InlineCleanup, InlineFunction } from '../../../lib/cdk/inline-cleanup';
+import { compactSource, INLINE_CODE_LIMIT, InlineCleanup, InlineFunction, withHelpers } from '../../../lib/cdk/inline-cleanup';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'doplab-inline-'))));
@@ -135,5 +135,28 @@ describe('InlineCleanup', () => {
     expect(() => cleanupStack(handlerFile(), { ServiceToken: 'x' })).toThrow(
       'Cleanup property ServiceToken of Test/Cleanup is reserved by CloudFormation.',
     );
+  });
+});
+
+describe('withHelpers', () => {
+  const take = (names: string) => `const { ${names} } = require('../../lib/cdk/cleanup-helpers.js');`;
+
+  it('replaces the require of cleanup-helpers.js by only the helpers named, merging their SDK names into the handler\'s own require', () => {
+    const handler = ["'use strict';", "const { S3Client } = require('@aws-sdk/client-s3');", take('emptyBucket'), 'exports.onDelete = async () => undefined;'].join('\n');
+    const source = withHelpers(handler);
+    expect(source).toContain("const { S3Client, ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');");
+    expect(source).toContain('async function emptyBucket(s3, bucket, log) {');
+    expect(source).not.toContain('function attempts(');
+    expect(source).not.toContain('cleanup-helpers.js');
+  });
+
+  it('adds no SDK require for a helper that sends nothing, and one of its own where the handler has none', () => {
+    expect(withHelpers(take('attempts'))).not.toContain('@aws-sdk');
+    expect(withHelpers(take('attempts, emptyBucket')).split('\n')[0]).toBe("const { ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');");
+  });
+
+  it('leaves a handler that takes no helpers as it is, and rejects a helper that does not exist', () => {
+    expect(withHelpers('exports.onDelete = async () => undefined;')).toBe('exports.onDelete = async () => undefined;');
+    expect(() => withHelpers(take('emptyEverything'))).toThrow('cleanup-helpers.js has no function emptyEverything');
   });
 });
