@@ -44,7 +44,7 @@ export interface Recording {
 
 interface Middlewared {
   middlewareStack: { add(middleware: unknown, options: object): void };
-  config: { protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string } } };
+  config: { protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string } } };
 }
 
 /** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld` and, but for one, `FACTS_FILES`. */
@@ -163,19 +163,24 @@ interface WireAnswer {
 
 const REQUEST_ID = 'c6104cbe-af31-11e0-8154-cbc7ccf896c7';
 
-/** The namespace an awsQuery/ec2Query client's protocol declares. */
-const XML_NAMESPACES = new Map<string, string>();
+/** The XML namespace and service namespace an awsQuery/ec2Query client's protocol declares. */
+const NAMESPACES = new Map<string, { xmlNamespace: string; serviceNamespace: string }>();
 
-function xmlNamespace(exchange: RecordedExchange): string {
-  let ns = XML_NAMESPACES.get(exchange.sdk);
+function namespaces(exchange: RecordedExchange): { xmlNamespace: string; serviceNamespace: string } {
+  let ns = NAMESPACES.get(exchange.sdk);
   if (ns === undefined) {
     const sdk = require(exchange.sdk) as Record<string, new (config: object) => Middlewared & { destroy(): void }>;
     const client = new sdk[exchange.clientName]({ region: 'us-east-1' });
-    ns = client.config.protocol?.options?.xmlNamespace ?? '';
+    const options = client.config.protocol?.options;
+    ns = { xmlNamespace: options?.xmlNamespace ?? '', serviceNamespace: options?.defaultNamespace ?? '' };
     client.destroy();
-    XML_NAMESPACES.set(exchange.sdk, ns);
+    NAMESPACES.set(exchange.sdk, ns);
   }
   return ns;
+}
+
+function xmlNamespace(exchange: RecordedExchange): string {
+  return namespaces(exchange).xmlNamespace;
 }
 
 /** The HTTP response AWS would send for `exchange`'s recorded output or error. */
@@ -203,8 +208,8 @@ export function wireAnswer(exchange: RecordedExchange): WireAnswer {
     return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, body: String(serializer.flush()) };
   }
   if (exchange.protocol === 'AwsQueryProtocol' || exchange.protocol === 'AwsEc2QueryProtocol') {
-    const ns = xmlNamespace(exchange);
-    const serializer = new XmlShapeSerializer({ timestampFormat: { useTrait: true, default: 5 }, xmlNamespace: ns });
+    const { xmlNamespace: ns, serviceNamespace } = namespaces(exchange);
+    const serializer = new XmlShapeSerializer({ timestampFormat: { useTrait: true, default: 5 }, xmlNamespace: ns, serviceNamespace });
     serializer.write(schema as never, output);
     const xml = String(serializer.flush());
     // The serializer writes the output structure as an element of its own name: keep its children.
@@ -272,11 +277,11 @@ function parses(text: string): boolean {
 }
 
 export class ReplayAws {
-  readonly requests: ReplayedRequest[] = [];
-
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    /** The requests received, in the order they were answered. */
+    readonly requests: ReplayedRequest[],
   ) {}
 
   static async start(recording: Recording, options: { latencyMs?: number } = {}): Promise<ReplayAws> {
@@ -288,7 +293,7 @@ export class ReplayAws {
       list.push({ exchange, tokens: tokens(path, query, body), answer: wireAnswer(exchange) });
       byOperation.set(key, list);
     }
-    let replay: ReplayAws | undefined;
+    const requests: ReplayedRequest[] = [];
     const server = createServer((req, res) => {
       const receivedAt = performance.now();
       const chunks: Buffer[] = [];
@@ -315,7 +320,7 @@ export class ReplayAws {
         const send = () => {
           res.writeHead(answer.status, answer.headers);
           res.end(answer.body);
-          replay?.requests.push({ operation: best?.exchange.commandName.replace(/Command$/, '') ?? key, exchange: best?.exchange, receivedAt, answeredAt: performance.now() });
+          requests.push({ operation: best?.exchange.commandName.replace(/Command$/, '') ?? key, exchange: best?.exchange, receivedAt, answeredAt: performance.now() });
         };
         if (options.latencyMs) setTimeout(send, options.latencyMs);
         else send();
@@ -323,8 +328,7 @@ export class ReplayAws {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    replay = new ReplayAws(server, `http://127.0.0.1:${port}`);
-    return replay;
+    return new ReplayAws(server, `http://127.0.0.1:${port}`, requests);
   }
 
   reset(): void {
