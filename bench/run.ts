@@ -521,7 +521,9 @@ async function main(): Promise<void> {
   out(`    other labs: their solved test world's recorded exchanges replayed (test/support/replay-aws.ts), bench/reference/replay-calls.js`);
   out(`    (spawned processes, alternating, median of ${CLI_LIVE_RUNS} after a warm-up; goal: doplab ≤ ${GOALS.ratio}× the script, peak memory ≤ ${GOALS.rssMb} MB)`);
   const cliLive: CliLiveRow[] = [];
-  for (const lab of LABS) {
+  // `--lab <id>` (repeatable) measures those labs only.
+  const only = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--lab' ? [a] : []));
+  for (const lab of LABS.filter((l) => only.length === 0 || only.includes(l.id))) {
     const why = notServable(lab);
     if (why) {
       out(`  ${lab.id}: not measured (${why})`);
