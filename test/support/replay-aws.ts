@@ -138,7 +138,8 @@ function sdkOf(clientName: string, modules: readonly Record<string, unknown>[]):
 
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  // Decoded as bytes: the SDK's JSON body (a Uint8Array that also answers string methods) warns if read as a string.
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
   if (body === undefined || body === null) return '';
   throw new Error(`replay recorder: a request body it cannot read (${typeof body})`);
 }
