@@ -3,8 +3,11 @@
 //     and what loading aws-cdk-lib would cost.
 // (b) A live check against the local fake AWS endpoint with injected per-call latency: API calls per
 //     check, the sequential round trips on the critical path, and wall time against latency × path.
-// (c) `doplab check <lab>` as a user runs it against the fake endpoint, side by side with the minimal
-//     hand-written SDK v3 script in bench/reference/<lab>.js, at 0 and 50 ms per call (goal: ≤ 1.2×).
+// (c) `doplab check <lab>` as a user runs it against a local endpoint, side by side with a minimal SDK v3
+//     script, at 0 and 50 ms per call (goal: ≤ 1.2×), for every lab an endpoint serves:
+//     cloudwatch-metric-filters from the fake endpoint with bench/reference/cloudwatch-metric-filters.js;
+//     the labs with a test world from their recorded exchanges (test/support/replay-aws.ts) with
+//     bench/reference/replay-calls.js. `--only-live` runs (c) alone, `--lab <id>` (repeatable) picks labs.
 // The CLI runs as bin/doplab.js does: from the build in dist/ when it is current (`npm run build`), with
 // its compile cache (bin/compile-cache.js) in a folder of the bench's own: the first of each command's runs
 // fills it, the median is of runs like a user's second and later; rows marked "compile cache off" show a
@@ -322,10 +325,6 @@ function side(runs: { status: number | null; wallMs: number; usage: Usage }[]): 
   };
 }
 
-/**
- * `doplab check <lab>` as a user runs it and the lab's hand-written reference script, against the same
- * fake endpoint, alternating run by run (after one warm-up run of each) so that both see the same machine.
- */
 /** A local endpoint serving one lab's solved example. */
 interface LabEndpoint {
   readonly url: string;
@@ -340,10 +339,12 @@ interface Served {
   start(latencyMs: number): Promise<LabEndpoint>;
   /** The reference script's arguments, given the endpoint's URL. */
   reference(url: string): string[];
-  /** The calls the reference script must send (sorted operation names), when known before it runs. */
-  readonly referenceNote?: string;
 }
 
+/**
+ * `doplab check <lab>` as a user runs it and the lab's reference script, against the same local endpoint,
+ * alternating run by run (after one warm-up run of each) so that both see the same machine.
+ */
 async function cliLiveCheck(lab: string, served: Served, latencyMs: number, runs: number): Promise<CliLiveRow> {
   const fake = await served.start(latencyMs);
   const env = isolatedEnv({ ...CREDENTIALS, AWS_REGION: served.region });
@@ -380,7 +381,7 @@ async function cliLiveCheck(lab: string, served: Served, latencyMs: number, runs
   return { lab, latencyMs, doplab: side(doplab), doplabNoCache: side(noCache), ...(before.length ? { before: side(before) } : {}), reference: side(ref), rounds, calls, referenceCalls };
 }
 
-/** The lab's first of cloudwatch-metric-filters: the stateful fake endpoint and its hand-written script. */
+/** cloudwatch-metric-filters: the stateful fake endpoint and its hand-written script. */
 function servedByFake(): Served {
   const { state, options } = fakeStateFromFacts(SOLVED);
   return {
