@@ -343,3 +343,17 @@ export class ReplayAws {
     });
   }
 }
+
+// `npx tsx test/support/replay-aws.ts <lab>`: serves the lab's solved test world until stopped.
+if (require.main === module) {
+  const lab = process.argv[2];
+  if (!lab || !(REPLAYABLE_LABS as readonly string[]).includes(lab)) {
+    process.stderr.write(`usage: npx tsx test/support/replay-aws.ts <lab>, one of: ${REPLAYABLE_LABS.join(', ')}\n`);
+    process.exitCode = 2;
+  } else {
+    void recordSolvedGather(lab).then(async (recording) => {
+      const replay = await ReplayAws.start(recording);
+      process.stdout.write(`${lab}'s solved world (${recording.exchanges.length} recorded exchanges, region ${recording.region}) at ${replay.url}\n`);
+    });
+  }
+}
