@@ -3,8 +3,11 @@
 //     and what loading aws-cdk-lib would cost.
 // (b) A live check against the local fake AWS endpoint with injected per-call latency: API calls per
 //     check, the sequential round trips on the critical path, and wall time against latency × path.
-// (c) `doplab check <lab>` as a user runs it against the fake endpoint, side by side with the minimal
-//     hand-written SDK v3 script in bench/reference/<lab>.js, at 0 and 50 ms per call (goal: ≤ 1.2×).
+// (c) `doplab check <lab>` as a user runs it against a local endpoint, side by side with a minimal SDK v3
+//     script, at 0 and 50 ms per call (goal: ≤ 1.2×), for every lab an endpoint serves:
+//     cloudwatch-metric-filters from the fake endpoint with bench/reference/cloudwatch-metric-filters.js;
+//     the labs with a test world from their recorded exchanges (test/support/replay-aws.ts) with
+//     bench/reference/replay-calls.js. `--only-live` runs (c) alone, `--lab <id>` (repeatable) picks labs.
 // The CLI runs as bin/doplab.js does: from the build in dist/ when it is current (`npm run build`), with
 // its compile cache (bin/compile-cache.js) in a folder of the bench's own: the first of each command's runs
 // fills it, the median is of runs like a user's second and later; rows marked "compile cache off" show a
@@ -20,7 +23,8 @@ import { checker } from '../checkers/cloudwatch-metric-filters';
 import { LABS } from '../labs';
 import { AwsSession } from '../lib/aws/clients';
 import { checkerActions, evaluate, gatherFacts } from '../lib/engine';
-import { FakeAws, fakeAnswers, fakeStateFromFacts, type FakeAwsState, type RecordedRequest } from '../test/support/fake-aws';
+import { FakeAws, fakeAnswers, fakeStateFromFacts, type FakeAwsState } from '../test/support/fake-aws';
+import { REPLAYABLE_LABS, ReplayAws, recordSolvedGather, type RecordedExchange, type Recording } from '../test/support/replay-aws';
 
 const ROOT = join(__dirname, '..');
 const LAB = 'cloudwatch-metric-filters';
@@ -204,7 +208,19 @@ function timeRequire(requires: string, runs: number): Stats {
  * actually made in sequence. Exact once latency dominates (at 0 ms, calls that are logically parallel
  * may be served one after another and look sequential).
  */
-function sequentialRounds(requests: readonly RecordedRequest[]): string[][] {
+function sequentialRounds(requests: readonly TimedRequest[]): string[][] {
+  return sequentialRoundsOf(requests).map((round) => round.map((r) => r.operation));
+}
+
+/** A request an endpoint answered, with when it arrived and when it was answered. */
+interface TimedRequest {
+  readonly operation: string;
+  readonly receivedAt: number;
+  readonly answeredAt: number;
+}
+
+/** `requests` grouped into sequential rounds (see sequentialRounds). */
+function sequentialRoundsOf<R extends TimedRequest>(requests: readonly R[]): R[][] {
   const sorted = [...requests].sort((a, b) => a.receivedAt - b.receivedAt);
   const round: number[] = [];
   sorted.forEach((request, i) => {
@@ -212,8 +228,8 @@ function sequentialRounds(requests: readonly RecordedRequest[]): string[][] {
     for (let j = 0; j < i; j++) if (sorted[j].answeredAt <= request.receivedAt) before = Math.max(before, round[j]);
     round.push(before + 1);
   });
-  const rounds: string[][] = [];
-  sorted.forEach((request, i) => (rounds[round[i] - 1] ??= []).push(request.operation));
+  const rounds: R[][] = [];
+  sorted.forEach((request, i) => (rounds[round[i] - 1] ??= []).push(request));
   return rounds;
 }
 
@@ -296,6 +312,8 @@ interface CliLiveRow {
   /** Sequential round trips of doplab's last run (meaningful with latency). */
   readonly rounds: string[][];
   readonly calls: number;
+  /** The operations the reference script sent (sorted), to compare with doplab's. */
+  readonly referenceCalls: string[];
 }
 
 function side(runs: { status: number | null; wallMs: number; usage: Usage }[]): Side {
@@ -307,14 +325,29 @@ function side(runs: { status: number | null; wallMs: number; usage: Usage }[]): 
   };
 }
 
+/** A local endpoint serving one lab's solved example. */
+interface LabEndpoint {
+  readonly url: string;
+  readonly requests: readonly TimedRequest[];
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/** How the bench serves a lab and runs its reference script. */
+interface Served {
+  readonly region: string;
+  start(latencyMs: number): Promise<LabEndpoint>;
+  /** The reference script's arguments, given the endpoint's URL. */
+  reference(url: string): string[];
+}
+
 /**
- * `doplab check <lab>` as a user runs it and the lab's hand-written reference script, against the same
- * fake endpoint, alternating run by run (after one warm-up run of each) so that both see the same machine.
+ * `doplab check <lab>` as a user runs it and the lab's reference script, against the same local endpoint,
+ * alternating run by run (after one warm-up run of each) so that both see the same machine.
  */
-async function cliLiveCheck(lab: string, reference: string, solved: string, latencyMs: number, runs: number): Promise<CliLiveRow> {
-  const { state, options } = fakeStateFromFacts(solved);
-  const fake = await FakeAws.start(state, { ...options, latencyMs });
-  const env = isolatedEnv(CREDENTIALS);
+async function cliLiveCheck(lab: string, served: Served, latencyMs: number, runs: number): Promise<CliLiveRow> {
+  const fake = await served.start(latencyMs);
+  const env = isolatedEnv({ ...CREDENTIALS, AWS_REGION: served.region });
   const check = [DOPLAB, 'check', lab, '--endpoint-url', fake.url];
   const doplab: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
   const noCache: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
@@ -322,9 +355,12 @@ async function cliLiveCheck(lab: string, reference: string, solved: string, late
   const ref: Awaited<ReturnType<typeof spawnMeasured>>[] = [];
   let rounds: string[][] = [];
   let calls = 0;
+  let referenceCalls: string[] = [];
   try {
     for (let i = 0; i <= runs; i++) {
-      const r = await spawnMeasured([reference, fake.url], env);
+      fake.reset();
+      const r = await spawnMeasured(served.reference(fake.url), env);
+      if (i === 0) referenceCalls = fake.requests.map((q) => q.operation).sort();
       fake.reset();
       const d = await spawnMeasured(check, env);
       rounds = sequentialRounds(fake.requests);
@@ -342,13 +378,60 @@ async function cliLiveCheck(lab: string, reference: string, solved: string, late
   } finally {
     await fake.stop();
   }
-  return { lab, latencyMs, doplab: side(doplab), doplabNoCache: side(noCache), ...(before.length ? { before: side(before) } : {}), reference: side(ref), rounds, calls };
+  return { lab, latencyMs, doplab: side(doplab), doplabNoCache: side(noCache), ...(before.length ? { before: side(before) } : {}), reference: side(ref), rounds, calls, referenceCalls };
+}
+
+/** cloudwatch-metric-filters: the stateful fake endpoint and its hand-written script. */
+function servedByFake(): Served {
+  const { state, options } = fakeStateFromFacts(SOLVED);
+  return {
+    region: CREDENTIALS.AWS_REGION,
+    start: (latencyMs) => FakeAws.start(state, { ...options, latencyMs }),
+    reference: (url) => [join(__dirname, 'reference', `${LAB}.js`), url],
+  };
+}
+
+const PLAN_DIR = mkdtempSync(join(tmpdir(), 'doplab-bench-plans-'));
+
+/** Dates as { $date } for bench/reference/replay-calls.js. */
+function planJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? { $date: raw.toISOString() } : v;
+  });
+}
+
+/**
+ * A lab the replay endpoint serves: its gather recorded against its solved test world, and the reference
+ * plan: the recorded calls, in the rounds doplab's own check makes them at 50 ms per call (one calibration run).
+ */
+async function servedByReplay(lab: string): Promise<Served> {
+  const recording: Recording = await recordSolvedGather(lab);
+  const calibrate = await ReplayAws.start(recording, { latencyMs: 50 });
+  let plan: RecordedExchange[][];
+  try {
+    await spawnMeasured([DOPLAB, 'check', lab, '--endpoint-url', calibrate.url], isolatedEnv({ ...CREDENTIALS, AWS_REGION: recording.region }));
+    plan = sequentialRoundsOf(calibrate.requests).map((round) => round.flatMap((r) => (r.exchange ? [r.exchange] : [])));
+  } finally {
+    await calibrate.stop();
+  }
+  const file = join(PLAN_DIR, `${lab}.json`);
+  writeFileSync(file, planJson({ lab, rounds: plan.map((round) => round.map((e) => ({ sdk: e.sdk, client: e.clientName, command: e.commandName, input: e.input }))) }));
+  return {
+    region: recording.region,
+    start: (latencyMs) => ReplayAws.start(recording, { latencyMs }),
+    reference: (url) => [join(__dirname, 'reference', 'replay-calls.js'), url, file],
+  };
 }
 
 /** Why a lab's live check cannot be compared here, or undefined when it can. */
 function notServable(lab: (typeof LABS)[number]): string | undefined {
+  if ((REPLAYABLE_LABS as readonly string[]).includes(lab.id)) return undefined;
   const unserved = checkerActions(lab.checker).filter((action) => !fakeAnswers(action));
-  if (unserved.length > 0) return `test/support/fake-aws.ts does not answer ${unserved.slice(0, 3).join(', ')}${unserved.length > 3 ? ` and ${unserved.length - 3} more` : ''}`;
+  const world = existsSync(join(ROOT, 'test', 'fixtures', lab.id, 'gather-world.ts'))
+    ? 'test/support/replay-aws.ts does not record it'
+    : `no test world to record (test/fixtures/${lab.id}/gather-world.ts)`;
+  if (unserved.length > 0) return `${world}; test/support/fake-aws.ts does not answer ${unserved.join(', ')}`;
   if (!existsSync(join(__dirname, 'reference', `${lab.id}.js`))) return `no reference script bench/reference/${lab.id}.js`;
   return undefined;
 }
@@ -365,6 +448,10 @@ async function main(): Promise<void> {
   out(`doplab bench — node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs, ${new Date().toISOString()}`);
   out();
 
+  // `npm run bench -- --only-live` runs (c) alone.
+  const early = process.argv.includes('--only-live')
+    ? undefined
+    : await (async () => {
   const built = existsSync(join(ROOT, 'dist', '.built'));
   out(`(a) CLI start-up: the whole process, median of ${STARTUP_RUNS} runs; CPU = user + system; memory = peak RSS`);
   out(`    doplab runs as bin/doplab.js picks: ${built ? 'the build in dist/ when current, else' : 'no build in dist/ (npm run build):'} the TypeScript sources through tsx`);
@@ -427,16 +514,24 @@ async function main(): Promise<void> {
   }
   out();
 
-  out(`(c) doplab check <lab> as a user runs it vs the hand-written SDK v3 script bench/reference/<lab>.js, same fake endpoint`);
+        return { startup, sdk, cdkIndex, cdk, cdkAll, live };
+      })();
+
+  out(`(c) doplab check <lab> as a user runs it vs a minimal SDK v3 script doing the same calls, on the same local endpoint:`);
+  out(`    cloudwatch-metric-filters: the stateful fake (test/support/fake-aws.ts), bench/reference/cloudwatch-metric-filters.js;`);
+  out(`    other labs: their solved test world's recorded exchanges replayed (test/support/replay-aws.ts), bench/reference/replay-calls.js`);
   out(`    (spawned processes, alternating, median of ${CLI_LIVE_RUNS} after a warm-up; goal: doplab ≤ ${GOALS.ratio}× the script, peak memory ≤ ${GOALS.rssMb} MB)`);
   const cliLive: CliLiveRow[] = [];
-  for (const lab of LABS) {
+  // `--lab <id>` (repeatable) measures those labs only.
+  const only = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--lab' ? [a] : []));
+  for (const lab of LABS.filter((l) => only.length === 0 || only.includes(l.id))) {
     const why = notServable(lab);
     if (why) {
       out(`  ${lab.id}: not measured (${why})`);
       continue;
     }
-    for (const latency of CLI_LIVE_LATENCIES_MS) cliLive.push(await cliLiveCheck(lab.id, join(__dirname, 'reference', `${lab.id}.js`), lab.examples.solved, latency, CLI_LIVE_RUNS));
+    const served = lab.id === LAB ? servedByFake() : await servedByReplay(lab.id);
+    for (const latency of CLI_LIVE_LATENCIES_MS) cliLive.push(await cliLiveCheck(lab.id, served, latency, CLI_LIVE_RUNS));
   }
   out(`  ${pad('lab', 27)}${pad('latency', 9)}${pad('', 10)}${padStart('wall', 8)}${padStart('CPU', 8)}${padStart('memory', 9)}  exit${padStart('wall ratio', 12)}${padStart('CPU ratio', 11)}  round trips`);
   for (const row of cliLive) {
@@ -457,12 +552,21 @@ async function main(): Promise<void> {
   out(`  (no cache: NODE_DISABLE_COMPILE_CACHE=1, a first run; ${BEFORE ? `before: ${BEFORE}; ` : ''}script: bench/reference/<lab>.js)`);
   for (const row of cliLive.filter((r) => r.latencyMs > 0)) {
     out(`  ${row.lab} at ${row.latencyMs} ms, doplab's rounds: ${row.rounds.map((r) => Object.entries(countOf(r)).map(([op, n]) => (n > 1 ? `${op} ×${n}` : op)).join(' + ')).join(' → ')}`);
+    const same = JSON.stringify(row.referenceCalls) === JSON.stringify(row.rounds.flat().sort());
+    if (!same) out(`    ! the script's calls differ from doplab's: ${row.referenceCalls.join(', ')}`);
   }
   out();
   out(`bench took ${(Math.round((performance.now() - began) / 100) / 10).toFixed(1)} s`);
 
-  const results = { when: new Date().toISOString(), node: process.version, cpus: cpus().length, startup, sdkClientsRequire: sdk, cdkRequire: { index: cdkIndex, labStackModules: cdk, everyModule: cdkAll }, live, cliLive };
+  const results = {
+    when: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    ...(early ? { startup: early.startup, sdkClientsRequire: early.sdk, cdkRequire: { index: early.cdkIndex, labStackModules: early.cdk, everyModule: early.cdkAll }, live: early.live } : {}),
+    cliLive,
+  };
   rmSync(USAGE_DIR, { recursive: true, force: true });
+  rmSync(PLAN_DIR, { recursive: true, force: true });
   rmSync(BENCH_HOME, { recursive: true, force: true });
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
