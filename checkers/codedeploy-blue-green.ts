@@ -1,8 +1,7 @@
 // Checker of the codedeploy-blue-green lab: SDK only (never aws-cdk-lib), read-only calls.
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   BatchGetDeploymentTargetsCommand,
-  BatchGetDeploymentsCommand,
   CodeDeployClient,
   GetDeploymentConfigCommand,
   GetDeploymentGroupCommand,
@@ -14,19 +13,26 @@ import { z } from 'zod';
 import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
-import { allPages, byName, jsonified } from '../lib/sdk-facts';
+import { allPages, jsonified } from '../lib/sdk-facts';
+import {
+  alarmSchema,
+  deploymentConfigSchema,
+  deploymentSchema,
+  describeMetric,
+  learnerDeployments as learnerDeploymentsSince,
+  MAX_DEPLOYMENTS,
+  readDeploymentsByIds,
+  readMetricAlarms,
+  type Alarm,
+  type Deployment,
+  type DeploymentConfig,
+  type Metric,
+} from '../lib/codedeploy-facts';
 import { IN_FLIGHT_STATUSES, LAB_ID, Outputs, TASK_FAMILY } from '../labs/codedeploy-blue-green/contract';
 
 // ---------------------------------------------------------------------------------------------
 // Facts: loose schemas of the SDK shapes the checks read (everything else passes through), dates as ISO strings
 // ---------------------------------------------------------------------------------------------
-
-const dimensionSchema = z.looseObject({ Name: z.string().optional(), Value: z.string().optional() });
-const metricSchema = z.looseObject({
-  Namespace: z.string().optional(),
-  MetricName: z.string().optional(),
-  Dimensions: z.array(dimensionSchema).optional(),
-});
 
 const deploymentGroupSchema = z.looseObject({
   applicationName: z.string().optional(),
@@ -36,39 +42,6 @@ const deploymentGroupSchema = z.looseObject({
     .looseObject({ enabled: z.boolean().optional(), ignorePollAlarmFailure: z.boolean().optional(), alarms: z.array(z.looseObject({ name: z.string().optional() })).optional() })
     .optional(),
   autoRollbackConfiguration: z.looseObject({ enabled: z.boolean().optional(), events: z.array(z.string()).optional() }).optional(),
-});
-
-const deploymentConfigSchema = z.looseObject({
-  deploymentConfigName: z.string().optional(),
-  computePlatform: z.string().optional(),
-  trafficRoutingConfig: z
-    .looseObject({
-      type: z.string().optional(),
-      timeBasedCanary: z.looseObject({ canaryPercentage: z.number().optional(), canaryInterval: z.number().optional() }).optional(),
-      timeBasedLinear: z.looseObject({ linearPercentage: z.number().optional(), linearInterval: z.number().optional() }).optional(),
-    })
-    .optional(),
-});
-
-const alarmSchema = z.looseObject({
-  AlarmName: z.string().optional(),
-  StateValue: z.string().optional(),
-  ...metricSchema.shape,
-  Metrics: z.array(z.looseObject({ Id: z.string().optional(), MetricStat: z.looseObject({ Metric: metricSchema.optional() }).optional() })).optional(),
-});
-
-const deploymentSchema = z.looseObject({
-  deploymentId: z.string(),
-  status: z.string().optional(),
-  creator: z.string().optional(),
-  createTime: z.string().optional(),
-  completeTime: z.string().optional(),
-  deploymentConfigName: z.string().optional(),
-  errorInformation: z.looseObject({ code: z.string().optional(), message: z.string().optional() }).optional(),
-  rollbackInfo: z
-    .looseObject({ rollbackDeploymentId: z.string().optional(), rollbackTriggeringDeploymentId: z.string().optional(), rollbackMessage: z.string().optional() })
-    .optional(),
-  deploymentOverview: z.record(z.string(), z.number()).optional(),
 });
 
 const ecsTargetSchema = z.looseObject({
@@ -150,11 +123,8 @@ const schema = z.object({
   productionRules: factSchema(z.array(ruleSchema)),
 });
 
-type Deployment = z.infer<typeof deploymentSchema>;
-type Alarm = z.infer<typeof alarmSchema>;
 type TargetGroup = z.infer<typeof targetGroupSchema>;
 type DeploymentGroup = z.infer<typeof deploymentGroupSchema>;
-type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 type EcsTarget = z.infer<typeof ecsTargetSchema>;
 type Service = z.infer<typeof serviceSchema>;
 type Rule = z.infer<typeof ruleSchema>;
@@ -175,8 +145,7 @@ type Facts = CodeDeployBlueGreenFacts;
 // The schema validates error codes as strings, the facts type as the ErrorCode union; otherwise they are the same.
 const factsSchema = schema as unknown as z.ZodType<CodeDeployBlueGreenFacts>;
 
-/** Deployments read per gather at most (two BatchGetDeployments calls); a learner rarely makes more than a few. */
-export const MAX_DEPLOYMENTS = 50;
+export { MAX_DEPLOYMENTS };
 
 // ---------------------------------------------------------------------------------------------
 // Gather
@@ -207,24 +176,12 @@ async function readDeployments(codedeploy: CodeDeployClient, facts: Pick<Facts, 
     },
     { stop: (items) => items.length >= MAX_DEPLOYMENTS },
   );
-  const batches: string[][] = [];
-  for (let i = 0; i < Math.min(ids.length, MAX_DEPLOYMENTS); i += 25) batches.push(ids.slice(i, Math.min(i + 25, MAX_DEPLOYMENTS)));
-  const infos = await Promise.all(
-    batches.map(async (deploymentIds) => (await codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds }))).deploymentsInfo ?? []),
-  );
-  return newestFirst(jsonified(infos.flat()) as Deployment[]);
-}
-
-function newestFirst(deployments: Deployment[]): Deployment[] {
-  return [...deployments].sort((a, b) => byName(b.createTime, a.createTime) || byName(a.deploymentId, b.deploymentId));
+  return readDeploymentsByIds(codedeploy, ids);
 }
 
 /** The learner's deployments, newest first: CodeDeploy's own rollback deployments are not theirs. */
 function learnerDeployments(facts: Facts): Deployment[] {
-  const since = facts.stackCreatedAt;
-  return newestFirst(need(facts.deployments)).filter(
-    (d) => d.creator !== 'codeDeployRollback' && (!since || !d.createTime || d.createTime >= since),
-  );
+  return learnerDeploymentsSince(need(facts.deployments), facts.stackCreatedAt);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +209,7 @@ export function taskDefinitionRevision(arn: string | undefined): { family: strin
 }
 
 /** The lab target group an ALB metric's dimensions point at, or the load balancer itself. */
-function watchedLabResource(facts: Facts, metric: z.infer<typeof metricSchema> | undefined): string | undefined {
+function watchedLabResource(facts: Facts, metric: Metric | undefined): string | undefined {
   if (metric?.Namespace !== 'AWS/ApplicationELB') return undefined;
   const dims = metric.Dimensions ?? [];
   const group = facts.targetGroups.find((tg) => dims.some((d) => d.Name === 'TargetGroup' && d.Value === tg.fullName));
@@ -272,12 +229,6 @@ function alarmWatches(facts: Facts, alarm: Alarm): string | undefined {
   return undefined;
 }
 
-function describeMetric(alarm: Alarm): string {
-  const metric = alarm.MetricName ? alarm : alarm.Metrics?.find((q) => q.MetricStat?.Metric)?.MetricStat?.Metric;
-  if (!metric) return 'a metric math expression';
-  const dims = (metric.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(', ');
-  return `${metric.Namespace ?? '?'} ${metric.MetricName ?? '?'}${dims ? ` (${dims})` : ''}`;
-}
 
 /** What a deployment's ECS target says about its progress: traffic weights and the lifecycle event under way. */
 function progress(facts: Facts, deployment: Deployment): string {
@@ -602,10 +553,7 @@ export const checker = defineChecker({
       if (!group.ok) return Promise.resolve(group);
       const names = (group.value?.alarmConfiguration?.alarms ?? []).map((a) => a.name).filter((n): n is string => !!n);
       if (names.length === 0) return Promise.resolve({ ok: true, value: [] });
-      return readFact(async () => {
-        const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(0, 100), AlarmTypes: ['MetricAlarm'] }));
-        return jsonified(out.MetricAlarms ?? []);
-      });
+      return readFact(() => readMetricAlarms(cloudwatch, names));
     });
     const deploymentsRead = readFact(() => readDeployments(codedeploy, base));
     const targetRead = deploymentsRead.then((deployments): Promise<Fact<EcsTarget | null>> => {

@@ -1,9 +1,8 @@
 // Checker of the lambda-canary lab: SDK only (never aws-cdk-lib), read-only calls.
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   BatchGetDeploymentGroupsCommand,
   BatchGetDeploymentTargetsCommand,
-  BatchGetDeploymentsCommand,
   CodeDeployClient,
   GetDeploymentConfigCommand,
   ListDeploymentGroupsCommand,
@@ -16,6 +15,21 @@ import { awsErrorName } from '../lib/aws/errors';
 import { defineChecker, type Check, type Verdict } from '../lib/checker';
 import { factSchema, need, readFact, type Fact } from '../lib/facts';
 import { allPages, byName, jsonified } from '../lib/sdk-facts';
+import {
+  alarmSchema,
+  deploymentConfigSchema,
+  deploymentSchema,
+  describeMetric,
+  learnerDeployments as learnerDeploymentsSince,
+  MAX_DEPLOYMENTS,
+  newestFirst,
+  readDeploymentsByIds,
+  readMetricAlarms,
+  type Alarm,
+  type Deployment,
+  type DeploymentConfig,
+  type Metric,
+} from '../lib/codedeploy-facts';
 import {
   BAD_RELEASE,
   GOOD_RELEASE,
@@ -31,13 +45,6 @@ import {
 // Facts: loose schemas of the SDK shapes the checks read (everything else passes through), dates as ISO strings
 // ---------------------------------------------------------------------------------------------
 
-const dimensionSchema = z.looseObject({ Name: z.string().optional(), Value: z.string().optional() });
-const metricSchema = z.looseObject({
-  Namespace: z.string().optional(),
-  MetricName: z.string().optional(),
-  Dimensions: z.array(dimensionSchema).optional(),
-});
-
 const deploymentGroupSchema = z.looseObject({
   deploymentGroupName: z.string(),
   deploymentConfigName: z.string().optional(),
@@ -45,45 +52,6 @@ const deploymentGroupSchema = z.looseObject({
     .looseObject({ enabled: z.boolean().optional(), alarms: z.array(z.looseObject({ name: z.string().optional() })).optional() })
     .optional(),
   autoRollbackConfiguration: z.looseObject({ enabled: z.boolean().optional(), events: z.array(z.string()).optional() }).optional(),
-});
-
-const deploymentConfigSchema = z.looseObject({
-  deploymentConfigName: z.string().optional(),
-  computePlatform: z.string().optional(),
-  trafficRoutingConfig: z
-    .looseObject({
-      type: z.string().optional(),
-      timeBasedCanary: z.looseObject({ canaryPercentage: z.number().optional(), canaryInterval: z.number().optional() }).optional(),
-      timeBasedLinear: z.looseObject({ linearPercentage: z.number().optional(), linearInterval: z.number().optional() }).optional(),
-    })
-    .optional(),
-});
-
-const alarmSchema = z.looseObject({
-  AlarmName: z.string().optional(),
-  StateValue: z.string().optional(),
-  ...metricSchema.shape,
-  Metrics: z.array(z.looseObject({ Id: z.string().optional(), MetricStat: z.looseObject({ Metric: metricSchema.optional() }).optional() })).optional(),
-});
-
-const deploymentSchema = z.looseObject({
-  deploymentId: z.string(),
-  deploymentGroupName: z.string().optional(),
-  status: z.string().optional(),
-  creator: z.string().optional(),
-  createTime: z.string().optional(),
-  deploymentConfigName: z.string().optional(),
-  revision: z
-    .looseObject({
-      revisionType: z.string().optional(),
-      appSpecContent: z.looseObject({ content: z.string().optional() }).optional(),
-      string: z.looseObject({ content: z.string().optional() }).optional(),
-    })
-    .optional(),
-  errorInformation: z.looseObject({ code: z.string().optional(), message: z.string().optional() }).optional(),
-  rollbackInfo: z
-    .looseObject({ rollbackDeploymentId: z.string().optional(), rollbackTriggeringDeploymentId: z.string().optional(), rollbackMessage: z.string().optional() })
-    .optional(),
 });
 
 const lifecycleEventSchema = z.looseObject({
@@ -144,9 +112,6 @@ const schema = z.object({
 });
 
 type DeploymentGroup = z.infer<typeof deploymentGroupSchema>;
-type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
-type Alarm = z.infer<typeof alarmSchema>;
-type Deployment = z.infer<typeof deploymentSchema>;
 type LambdaTarget = z.infer<typeof lambdaTargetSchema>;
 type Alias = z.infer<typeof aliasSchema>;
 type Version = z.infer<typeof versionSchema>;
@@ -169,8 +134,7 @@ const factsSchema = schema as unknown as z.ZodType<LambdaCanaryFacts>;
 
 /** Deployment groups read per gather at most (BatchGetDeploymentGroups takes 100; a learner makes one or two). */
 export const MAX_GROUPS = 10;
-/** Deployments read per gather at most (two BatchGetDeployments calls). */
-export const MAX_DEPLOYMENTS = 50;
+export { MAX_DEPLOYMENTS };
 /** Deployments whose targets (lifecycle events, versions) are read: the newest learner deployments. */
 export const MAX_TARGETED = 10;
 
@@ -219,13 +183,7 @@ async function readDeployments(codedeploy: CodeDeployClient, applicationName: st
       ),
     ),
   );
-  const ids = perGroup.flat().slice(0, MAX_DEPLOYMENTS);
-  const batches: string[][] = [];
-  for (let i = 0; i < ids.length; i += 25) batches.push(ids.slice(i, i + 25));
-  const infos = await Promise.all(
-    batches.map(async (deploymentIds) => (await codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds }))).deploymentsInfo ?? []),
-  );
-  return newestFirst(jsonified(infos.flat()) as Deployment[]);
+  return readDeploymentsByIds(codedeploy, perGroup.flat());
 }
 
 async function readTargets(codedeploy: CodeDeployClient, deployments: Deployment[]): Promise<LambdaTarget[]> {
@@ -241,9 +199,6 @@ async function readTargets(codedeploy: CodeDeployClient, deployments: Deployment
   return perDeployment.flat() as LambdaTarget[];
 }
 
-function newestFirst(deployments: Deployment[]): Deployment[] {
-  return [...deployments].sort((a, b) => byName(b.createTime, a.createTime) || byName(a.deploymentId, b.deploymentId));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Judging helpers (pure)
@@ -263,8 +218,7 @@ function isInFlight(d: Deployment): boolean {
 
 /** The learner's deployments, newest first: CodeDeploy's own rollback deployments are not theirs. */
 function learnerDeployments(facts: Facts): Deployment[] {
-  const since = facts.stackCreatedAt;
-  return newestFirst(need(facts.deployments)).filter((d) => d.creator !== 'codeDeployRollback' && (!since || !d.createTime || d.createTime >= since));
+  return learnerDeploymentsSince(need(facts.deployments), facts.stackCreatedAt);
 }
 
 /**
@@ -362,7 +316,7 @@ function pendingVerdict(facts: Facts, d: Deployment, expected: string, where: st
 }
 
 /** A Lambda Errors metric of the lab's function, and what it is qualified by (the alias, a version, or nothing). */
-function errorsScope(facts: Facts, metric: z.infer<typeof metricSchema> | undefined): 'alias' | 'unqualified' | 'other' | undefined {
+function errorsScope(facts: Facts, metric: Metric | undefined): 'alias' | 'unqualified' | 'other' | undefined {
   if (metric?.Namespace !== 'AWS/Lambda' || metric.MetricName !== 'Errors') return undefined;
   const dims = metric.Dimensions ?? [];
   if (!dims.some((d) => d.Name === 'FunctionName' && d.Value === facts.functionName)) return undefined;
@@ -377,12 +331,6 @@ function alarmScope(facts: Facts, alarm: Alarm): 'alias' | 'unqualified' | 'othe
   return scopes.includes('alias') ? 'alias' : scopes.includes('unqualified') ? 'unqualified' : scopes.includes('other') ? 'other' : undefined;
 }
 
-function describeMetric(alarm: Alarm): string {
-  const metric = alarm.MetricName ? alarm : alarm.Metrics?.find((q) => q.MetricStat?.Metric)?.MetricStat?.Metric;
-  if (!metric) return 'a metric math expression';
-  const dims = (metric.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(', ');
-  return `${metric.Namespace ?? '?'} ${metric.MetricName ?? '?'}${dims ? ` (${dims})` : ''}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -705,10 +653,7 @@ export const checker = defineChecker({
       if (!groups.ok) return Promise.resolve(groups);
       const names = [...new Set(groups.value.flatMap((g) => (g.alarmConfiguration?.alarms ?? []).map((a) => a.name)).filter((n): n is string => !!n))].sort(byName);
       if (names.length === 0) return Promise.resolve({ ok: true, value: [] });
-      return readFact(async () => {
-        const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(0, 100), AlarmTypes: ['MetricAlarm'] }));
-        return jsonified(out.MetricAlarms ?? []);
-      });
+      return readFact(() => readMetricAlarms(cloudwatch, names));
     });
     const deploymentsRead = namesRead.then((names): Promise<Fact<Deployment[]>> => {
       if (!names.ok) return Promise.resolve(names);
