@@ -5,6 +5,7 @@
 // Inlined at synth after lib/cdk/cleanup-runtime.js.
 const ev = require('@aws-sdk/client-eventbridge');
 const sqsSdk = require('@aws-sdk/client-sqs');
+const { pages } = require('../../lib/cdk/cleanup-helpers.js');
 
 exports.onDelete = async (props, log) => {
   const events = new ev.EventBridgeClient({});
@@ -68,14 +69,3 @@ exports.onDelete = async (props, log) => {
   }
   if (failed.length > 0) throw new Error(`could not clean up: ${failed.join('; ')}`);
 };
-
-async function pages(read, key) {
-  const items = [];
-  let token;
-  do {
-    const page = await read(token);
-    items.push(...(page[key] || []));
-    token = page.NextToken;
-  } while (token);
-  return items;
-}

@@ -18,6 +18,7 @@ const {
   DeletePolicyCommand,
 } = require('@aws-sdk/client-auto-scaling');
 const { CloudWatchClient, DeleteAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
+const { pages } = require('../../lib/cdk/cleanup-helpers.js');
 
 const REFRESH_IN_FLIGHT = ['Pending', 'InProgress', 'Baking', 'RollbackInProgress'];
 const POLL_MS = 10000;
@@ -93,14 +94,3 @@ exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => s
   });
   if (failed.length > 0) throw new Error(failed.join('; '));
 };
-
-async function pages(read, key) {
-  const items = [];
-  let token;
-  do {
-    const page = await read(token);
-    items.push(...(page[key] || []));
-    token = page.NextToken;
-  } while (token);
-  return items;
-}

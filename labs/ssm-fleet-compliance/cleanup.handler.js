@@ -5,6 +5,7 @@
 // Compliance data has no delete API: it goes with the associations and the instances.
 // Inlined at synth after lib/cdk/cleanup-runtime.js.
 const ssmSdk = require('@aws-sdk/client-ssm');
+const { pages } = require('../../lib/cdk/cleanup-helpers.js');
 
 exports.onDelete = async (props, log) => {
   const ssm = new ssmSdk.SSMClient({});
@@ -64,14 +65,3 @@ exports.onDelete = async (props, log) => {
   }
   if (failed.length > 0) throw new Error(`could not clean up: ${failed.join('; ')}`);
 };
-
-async function pages(read, key) {
-  const items = [];
-  let token;
-  do {
-    const page = await read(token);
-    items.push(...(page[key] || []));
-    token = page.NextToken;
-  } while (token);
-  return items;
-}

@@ -42,4 +42,16 @@ async function emptyBucket(s3, bucket, log) {
   log(`emptied ${bucket}: ${count} object versions`);
 }
 
-module.exports = { attempts, emptyBucket };
+// Every item of a paged list call whose pages carry `NextToken`: `pages((NextToken) => client.send(new ListXCommand({ NextToken })), 'Xs')`.
+async function pages(read, key) {
+  const items = [];
+  let token;
+  do {
+    const page = await read(token);
+    items.push(...(page[key] || []));
+    token = page.NextToken;
+  } while (token);
+  return items;
+}
+
+module.exports = { attempts, emptyBucket, pages };

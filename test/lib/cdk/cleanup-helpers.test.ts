@@ -2,10 +2,32 @@ import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import { awsError } from '../../support/mocked-session';
 
-const { attempts, emptyBucket } = require('../../../lib/cdk/cleanup-helpers.js') as {
+const { attempts, emptyBucket, pages } = require('../../../lib/cdk/cleanup-helpers.js') as {
+  pages: (read: (token: string | undefined) => Promise<Record<string, unknown>>, key: string) => Promise<unknown[]>;
   attempts: () => ((what: string, work: () => Promise<unknown>) => Promise<void>) & { done: () => void };
   emptyBucket: (s3: S3Client, bucket: string, log: (line: string) => void) => Promise<void>;
 };
+
+describe('pages', () => {
+  it('reads page after page while NextToken is given, passing each token on, and joins the items', async () => {
+    const tokens: (string | undefined)[] = [];
+    const answers: Record<string, Record<string, unknown>> = {
+      first: { Rules: [{ Name: 'a' }, { Name: 'b' }], NextToken: 't1' },
+      t1: { NextToken: 't2' },
+      t2: { Rules: [{ Name: 'c' }] },
+    };
+    const items = await pages(async (token) => {
+      tokens.push(token);
+      return answers[token ?? 'first'];
+    }, 'Rules');
+    expect(items).toEqual([{ Name: 'a' }, { Name: 'b' }, { Name: 'c' }]);
+    expect(tokens).toEqual([undefined, 't1', 't2']);
+  });
+
+  it('passes a failed read on', async () => {
+    await expect(pages(() => Promise.reject(awsError('AccessDeniedException', 'no')), 'Rules')).rejects.toThrow('no');
+  });
+});
 
 describe('attempts', () => {
   it('runs every step past a failure, then throws one error naming each failure with its reason', async () => {
