@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DoplabError } from '../errors';
 import type { Io } from '../io';
 import type { AnyLab } from '../registry';
-import { renderMarkdown, terminalWidth, wrap } from '../report/markdown';
+import { prelexed, renderMarkdown, terminalWidth, wrap } from '../report/markdown';
 
 /**
  * `doplab show <lab>`: the learner instructions, with the lab's facts first, rendered for a terminal and
@@ -20,6 +20,6 @@ export function showLab(lab: AnyLab, io: Io, options: { readonly width?: number 
   const facts =
     `Lab ${lab.id} · exam tasks ${lab.taskStatements.join(', ')} · ${lab.difficulty} · ~${lab.minutes} min · ` +
     `~$${lab.cost.usdPerHour.toFixed(4)}/hour while deployed`;
-  io.out([wrap(facts, width), '', renderMarkdown(text, { color: io.color, width })].join('\n'));
+  io.out([wrap(facts, width), '', renderMarkdown(text, { color: io.color, width, tokens: prelexed(lab.instructions, text) })].join('\n'));
   return 0;
 }

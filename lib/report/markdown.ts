@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Marked, type MarkedExtension, type Token, type Tokens } from 'marked';
 import { markedTerminal, type TerminalRendererOptions } from 'marked-terminal';
 import { createColors } from 'picocolors';
@@ -8,6 +9,32 @@ export interface MarkdownOptions {
   readonly color: boolean;
   /** Columns to wrap paragraphs and tables to. */
   readonly width: number;
+  /** `markdown` already lexed (prelexed() reads the build's copy): rendering skips marked's lexer. */
+  readonly tokens?: Token[];
+}
+
+/** marked's tokens of `markdown`: what the build writes beside each lab README (bin/build.js). */
+export function lexMarkdown(markdown: string): Token[] {
+  return new Marked().lexer(markdown);
+}
+
+/** The file beside a README where the build keeps its tokens. */
+export const tokensFileOf = (readme: string) => readme.replace(/\.md$/, '.tokens.json');
+
+/**
+ * The build's tokens of the README at `readme`, when they are the tokens of `markdown` (the file holds the
+ * text it was lexed from); undefined otherwise, or when there is no such file (running from sources).
+ * marked's lexer is most of `show`'s start-up: compiling its Unicode-aware inline expressions takes
+ * 50–60 ms on a cold process; reading its result takes under 1 ms.
+ */
+export function prelexed(readme: string, markdown: string): Token[] | undefined {
+  let saved: { markdown?: unknown; tokens?: unknown };
+  try {
+    saved = JSON.parse(readFileSync(tokensFileOf(readme), 'utf8')) as typeof saved;
+  } catch {
+    return undefined;
+  }
+  return saved.markdown === markdown && Array.isArray(saved.tokens) ? (saved.tokens as Token[]) : undefined;
 }
 
 /** The width to wrap to: the terminal's, or 80 columns when stdout is not a terminal. */
@@ -153,7 +180,8 @@ export function renderMarkdown(markdown: string, options: MarkdownOptions): stri
     },
   };
   const marked = new Marked().use(terminal, overrides);
-  const rendered = marked.parse(markdown, { async: false });
+  // marked.parse(markdown) is lexer then parser: neither extension here has tokenizers, hooks or walkTokens.
+  const rendered = marked.parser(options.tokens ?? marked.lexer(markdown));
   return rendered.replace(/\n{3,}/g, '\n\n').trimEnd();
 }
 

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LABS } from '../../labs';
+import { lexMarkdown, prelexed } from '../../lib/report/markdown';
 import { FakeAws, fakeStateFromFacts } from '../support/fake-aws';
 import { LAB, ROOT, SOLVED, isolatedEnv } from './helpers';
 
@@ -187,6 +188,29 @@ describe('the compiled build', () => {
     const expected = assets.filter((f) => !f.endsWith('.ts') && statSync(join(ROOT, f)).isFile());
     for (const lab of LABS) expect(expected).toEqual(expect.arrayContaining([lab.instructions, lab.examples.starting, lab.examples.solved].map((f) => relative(ROOT, f))));
     expect(expected.filter((f) => !existsSync(join(out, f)))).toEqual([]);
+  });
+
+  it("writes each lab README's tokens beside it, lexed from its text, so that show skips marked's lexer", () => {
+    for (const lab of LABS) {
+      const readme = join(out, relative(ROOT, lab.instructions));
+      const markdown = readFileSync(lab.instructions, 'utf8');
+      expect(prelexed(readme, markdown)).toEqual(JSON.parse(JSON.stringify(lexMarkdown(markdown))));
+    }
+  });
+
+  it('leaves out what only the policy proofs load (lib/policy, labs/*/calls.ts: their engines are devDependencies)', () => {
+    expect(existsSync(join(ROOT, 'lib', 'policy', 'calls.ts'))).toBe(true);
+    expect(existsSync(join(out, 'lib', 'policy'))).toBe(false);
+    expect(LABS.filter((lab) => existsSync(join(out, 'labs', lab.id, 'calls.js'))).map((lab) => lab.id)).toEqual([]);
+    expect(LABS.filter((lab) => !existsSync(join(out, 'labs', lab.id, 'lab.js'))).map((lab) => lab.id)).toEqual([]);
+  });
+
+  it('bundles of zod only what the sources use, and runs it jitless', () => {
+    const zod = readFileSync(join(out, 'vendor', 'zod.js'), 'utf8');
+    expect(zod).toMatch(/config\(\{ jitless: true \}\)/);
+    expect(zod).not.toMatch(/function toJSONSchema\b/);
+    const { z } = require(join(out, 'vendor', 'zod.js')) as { z: Record<string, unknown> };
+    expect(Object.keys(z)).toEqual(expect.arrayContaining(['string', 'looseObject', 'array', 'number', 'object', 'iso', 'enum', 'discriminatedUnion']));
   });
 });
 

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { showLab } from '../../lib/commands/show';
-import { closeStyles, drawTable, fitColumns, renderMarkdown, terminalWidth, wrap } from '../../lib/report/markdown';
+import { closeStyles, drawTable, fitColumns, lexMarkdown, prelexed, renderMarkdown, terminalWidth, tokensFileOf, wrap } from '../../lib/report/markdown';
 import { LABS } from '../../labs';
 import { recordingIo } from './lifecycle/support';
 
@@ -158,5 +160,29 @@ describe('doplab show on every lab', () => {
     expect(out.split('\n').filter((l) => !fenced.has(l) && Array.from(l).length > 80)).toEqual([]);
     // Every check id of the "done" table is still there.
     for (const check of lab.checker.checks) expect(out).toContain(check.id);
+  });
+});
+
+describe("the build's prelexed README tokens", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'doplab-prelexed-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(LABS.map((lab) => [lab.id, lab] as const))('%s: rendering its tokens, after a JSON round trip, gives what rendering its text gives', (_id, lab) => {
+    const markdown = readFileSync(lab.instructions, 'utf8');
+    const tokens = JSON.parse(JSON.stringify(lexMarkdown(markdown))) as ReturnType<typeof lexMarkdown>;
+    for (const options of [{ color: false, width: 80 }, { color: true, width: 80 }, { color: false, width: 52 }, { color: true, width: 120 }]) {
+      expect(renderMarkdown(markdown, { ...options, tokens })).toBe(renderMarkdown(markdown, options));
+    }
+  });
+
+  it('are used only when they are the tokens of the text read: a README changed after the build is lexed again', () => {
+    const readme = join(dir, 'README.md');
+    writeFileSync(tokensFileOf(readme), JSON.stringify({ markdown: SAMPLE, tokens: lexMarkdown(SAMPLE) }));
+    expect(tokensFileOf(readme)).toBe(join(dir, 'README.tokens.json'));
+    expect(prelexed(readme, SAMPLE)).toEqual(JSON.parse(JSON.stringify(lexMarkdown(SAMPLE))));
+    expect(prelexed(readme, `${SAMPLE}\n\nOne more line.`)).toBeUndefined();
+    writeFileSync(tokensFileOf(readme), '{ not json');
+    expect(prelexed(readme, SAMPLE)).toBeUndefined();
+    expect(prelexed(join(dir, 'missing', 'README.md'), SAMPLE)).toBeUndefined();
   });
 });
