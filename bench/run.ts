@@ -12,6 +12,7 @@
 // its compile cache (bin/compile-cache.js) in a folder of the bench's own: the first of each command's runs
 // fills it, the median is of runs like a user's second and later; rows marked "compile cache off" show a
 // run without it.
+// `--only-startup` runs (a) alone; `--instructions` adds each start-up command's instruction count (valgrind), steady on a busy machine.
 // `npm run bench -- --before <checkout>` runs each doplab command of (a) and (c) from another checkout too
 // (e.g. a clone of main, built with `npm run build` there), alternating run by run: before/after in one run.
 import { spawn, spawnSync } from 'node:child_process';
@@ -53,6 +54,23 @@ const BEFORE = (() => {
   if (!root || !existsSync(join(root, 'bin', 'doplab.js'))) throw new Error(`--before needs a doplab checkout (with bin/doplab.js); got ${root ?? 'nothing'}`);
   return root;
 })();
+
+/**
+ * `--instructions`: each start-up command also runs once under valgrind's callgrind, which counts the
+ * instructions the process executes: unlike wall and CPU time, the count hardly moves with what else the
+ * machine is doing (seen within 1% over repeated runs on a loaded 2-core machine), so a change can be
+ * measured on a busy machine. Off by default: each run takes 10–25 s.
+ */
+const INSTRUCTIONS = process.argv.includes('--instructions');
+/** `--only-startup`: (a) alone. */
+const ONLY_STARTUP = process.argv.includes('--only-startup');
+
+/** Millions of instructions one run of `node args` executes (callgrind), or undefined without valgrind. */
+function instructions(args: readonly string[], env: NodeJS.ProcessEnv): number | undefined {
+  const run = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  const collected = /Collected : (\d+)/.exec(run.stderr ?? '');
+  return collected ? Number(collected[1]) / 1e6 : undefined;
+}
 
 /** The same command, run by the --before checkout's doplab (in that checkout). */
 function beforeArgs(args: readonly string[]): string[] | undefined {
@@ -117,7 +135,9 @@ interface StartupRow {
   readonly exitCodes: number[];
   readonly firstError?: string;
   /** The same command from the --before checkout, alternating with this one. */
-  readonly before?: { readonly stats: Stats; readonly cpu: Stats; readonly rssMb: number };
+  readonly before?: { readonly stats: Stats; readonly cpu: Stats; readonly rssMb: number; readonly instructions?: number };
+  /** `--instructions`: millions of instructions of one run after the others (compile cache warm). */
+  readonly instructions?: number;
 }
 
 /** CPU and peak memory of one timed process, as bench/rusage.js wrote them. */
@@ -169,6 +189,8 @@ function timeCommand(label: string, args: readonly string[], runs: number, goalM
       before.rss = Math.max(before.rss, b.usage().maxRssKb / 1024);
     }
   }
+  const counted = INSTRUCTIONS ? instructions(args, isolatedEnv(env)) : undefined;
+  const countedBefore = INSTRUCTIONS && old ? instructions(old, isolatedEnv(env)) : undefined;
   return {
     label,
     stats: stats(samples),
@@ -177,7 +199,8 @@ function timeCommand(label: string, args: readonly string[], runs: number, goalM
     exitCodes: [...exitCodes],
     ...(goalMs ? { goalMs } : {}),
     ...(firstError ? { firstError } : {}),
-    ...(old ? { before: { stats: stats(before.samples), cpu: stats(before.cpu), rssMb: before.rss } } : {}),
+    ...(counted !== undefined ? { instructions: counted } : {}),
+    ...(old ? { before: { stats: stats(before.samples), cpu: stats(before.cpu), rssMb: before.rss, ...(countedBefore !== undefined ? { instructions: countedBefore } : {}) } } : {}),
   };
 }
 
@@ -487,6 +510,16 @@ async function main(): Promise<void> {
     );
     if (row.firstError) out(`      ! ${row.firstError}`);
   }
+  if (INSTRUCTIONS) {
+    const node = baseline.instructions;
+    out(`  instructions (valgrind callgrind, one run each, millions; node -e 0: ${node === undefined ? 'valgrind not found' : Math.round(node)}):`);
+    for (const row of startup.slice(1)) {
+      if (row.instructions === undefined || node === undefined) continue;
+      const over = (n: number) => `+${Math.round(n - node)} (${((n / node - 1) * 100).toFixed(0)}% over node)`;
+      const before = row.before?.instructions === undefined ? '' : `   before: ${Math.round(row.before.instructions)} ${over(row.before.instructions)}`;
+      out(`  ${pad(row.label, 66)}${padStart(String(Math.round(row.instructions)), 8)} ${over(row.instructions)}${before}`);
+    }
+  }
   out(`  (goals are for a machine where node -e 0 takes ~70 ms; "CPU over node" is what doplab adds to node's own start-up)`);
   out(`  for comparison, inside one process (${CDK_RUNS} runs):`);
   out(`  ${pad(`  the ${SDK_CLIENTS.length} AWS SDK clients the check path loads`, 60)}${padStart(ms(sdk.median), 9)}${padStart(ms(sdk.min), 9)}`);
@@ -494,6 +527,7 @@ async function main(): Promise<void> {
   out(`  ${pad(`  + Stack, App and the ${LAB_STACK_CDK_MODULES.length} modules the first lab stack uses`, 60)}${padStart(ms(cdk.median), 9)}${padStart(ms(cdk.min), 9)}`);
   out(`  ${pad('  + every aws-cdk-lib module (what an eager import costs)', 60)}${padStart(ms(cdkAll.median), 9)}${padStart(ms(cdkAll.min), 9)}`);
   out();
+  if (ONLY_STARTUP) return { startup, sdk, cdkIndex, cdk, cdkAll, live: [] };
 
   out(`(b) live check against the local fake AWS endpoint (in-process: gather + checks; ${LIVE_RUNS} runs after a warm-up)`);
   out(`    expected critical path: ${EXPECTED_CRITICAL_PATH.join(' → ')} (${EXPECTED_CRITICAL_PATH.length} round trips); DescribeLogGroups and DescribeAlarms run beside it`);
@@ -517,6 +551,11 @@ async function main(): Promise<void> {
         return { startup, sdk, cdkIndex, cdk, cdkAll, live };
       })();
 
+  if (ONLY_STARTUP) {
+    rmSync(USAGE_DIR, { recursive: true, force: true });
+    rmSync(BENCH_HOME, { recursive: true, force: true });
+    return;
+  }
   out(`(c) doplab check <lab> as a user runs it vs a minimal SDK v3 script doing the same calls, on the same local endpoint:`);
   out(`    cloudwatch-metric-filters: the stateful fake (test/support/fake-aws.ts), bench/reference/cloudwatch-metric-filters.js;`);
   out(`    other labs: their solved test world's recorded exchanges replayed (test/support/replay-aws.ts), bench/reference/replay-calls.js`);
