@@ -53,7 +53,7 @@ const LAZY_HELPER =
   'getOwnPropertyDescriptor: (_, k) => { const d = Object.getOwnPropertyDescriptor(get(), k); return d && { ...d, configurable: true }; } }); };\n';
 
 /** Packages bundled into dist/vendor/<name>.js. */
-const VENDORED = ['zod', 'commander', 'marked-terminal'];
+const VENDORED = ['zod', 'commander', 'marked-terminal', 'picocolors', 'ms', 'fastest-levenshtein'];
 
 /**
  * marked-terminal (loaded by `doplab show` only) is bundled from its ES module source, not its CommonJS
