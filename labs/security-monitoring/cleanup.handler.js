@@ -8,31 +8,25 @@ const { CloudWatchClient, DescribeAlarmsCommand, DeleteAlarmsCommand } = require
 const { CloudWatchLogsClient, DescribeMetricFiltersCommand, DescribeLogGroupsCommand } = require('@aws-sdk/client-cloudwatch-logs');
 const { KMSClient, DescribeKeyCommand, ScheduleKeyDeletionCommand } = require('@aws-sdk/client-kms');
 const { S3Client, ListObjectsV2Command, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
+const { attempts } = require('../../lib/cdk/cleanup-helpers.js');
 
 /** KMS's shortest deletion window, in days. */
 const PENDING_WINDOW_DAYS = 7;
 
 exports.onDelete = async (props, log) => {
   const trails = new CloudTrailClient({});
-  const failed = [];
-  const step = async (what, fn) => {
-    try {
-      await fn();
-    } catch (e) {
-      failed.push(`${what}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts('cleanup incomplete: ');
   let keyId;
-  await step('trail', async () => {
+  await attempt('trail', async () => {
     const { Trail } = await trails.send(new GetTrailCommand({ Name: props.TrailName }));
     keyId = Trail && Trail.KmsKeyId;
     await trails.send(new StopLoggingCommand({ Name: props.TrailName }));
     log(`stopped logging of ${props.TrailName}; its key: ${keyId || 'none'}`);
   });
-  if (keyId) await step('key', () => retireKey(trails, keyId, props, log));
-  await step('alarms', () => deleteAlarms(props, log));
-  await step('bucket', () => emptyBucket(props.BucketName, log));
-  if (failed.length > 0) throw new Error(`cleanup incomplete: ${failed.join('; ')}`);
+  if (keyId) await attempt('key', () => retireKey(trails, keyId, props, log));
+  await attempt('alarms', () => deleteAlarms(props, log));
+  await attempt('bucket', () => emptyBucket(props.BucketName, log));
+  attempt.done();
 };
 
 /** Schedules deletion of the trail's key when it is customer managed, made during the lab, and no other trail uses it. */
