@@ -44,10 +44,13 @@ exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => s
   attempt.done();
 };
 
-/** Deletes the trails other than the lab's that deliver to the lab bucket: once it is gone they would fail and retry for 30 days. */
+/**
+ * Deletes the account's trails other than the lab's that deliver to the lab bucket: once it is gone they would fail and
+ * retry for 30 days. An organization trail is the management account's to delete.
+ */
 async function deleteLearnerTrails(trails, props, log) {
   const { trailList = [] } = await trails.send(new DescribeTrailsCommand({ includeShadowTrails: true }));
-  for (const t of trailList.filter((t) => t.S3BucketName === props.BucketName && t.Name !== props.TrailName)) {
+  for (const t of trailList.filter((t) => t.S3BucketName === props.BucketName && t.Name !== props.TrailName && !t.IsOrganizationTrail)) {
     // A multi-region trail can be deleted only in its home region.
     await new CloudTrailClient({ region: t.HomeRegion }).send(new DeleteTrailCommand({ Name: t.TrailARN }));
     log(`deleted trail ${t.TrailARN}, which delivered to the lab bucket`);

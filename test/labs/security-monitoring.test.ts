@@ -142,7 +142,9 @@ describe('security-monitoring cleanup handler', () => {
     trails.on(DescribeTrailsCommand).resolves({
       trailList: [
         { Name: TRAIL_NAME, TrailARN: TRAIL_ARN, KmsKeyId: KEY_ARN, S3BucketName: BUCKET, HomeRegion: ENV.region },
-        { Name: 'org-trail', TrailARN: 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/org-trail', S3BucketName: 'org-audit', HomeRegion: ENV.region },
+        { Name: 'org-trail', TrailARN: 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/org-trail', S3BucketName: 'org-audit', HomeRegion: ENV.region, IsOrganizationTrail: true },
+        // Not the account's to delete, whatever its bucket.
+        { Name: 'odd-org-trail', TrailARN: 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/odd-org-trail', S3BucketName: BUCKET, HomeRegion: ENV.region, IsOrganizationTrail: true },
         // A learner's multi-region trail, made in another region, the learner pointed at the lab bucket.
         { Name: 'my-audit-trail', TrailARN: LEARNER_TRAIL, S3BucketName: BUCKET, HomeRegion: 'us-east-1', IsMultiRegionTrail: true },
       ],
