@@ -14,6 +14,7 @@ const {
 } = require('@aws-sdk/client-codedeploy');
 const { CloudWatchClient, DescribeAlarmsCommand, DeleteAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
 const { ECSClient, ListTaskDefinitionsCommand, DeregisterTaskDefinitionCommand } = require('@aws-sdk/client-ecs');
+const { attempts } = require('../../lib/cdk/cleanup-helpers.js');
 
 const IN_FLIGHT = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
 const BUILT_IN_CONFIG = 'CodeDeployDefault.ECSAllAtOnce';
@@ -23,20 +24,13 @@ const MAX_POLLS = 60;
 /** Stops in-flight deployments (rolling back), then removes the learner's config, alarms and task definition revisions. */
 exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) => {
   const codedeploy = new CodeDeployClient({});
-  const failed = [];
-  const step = async (name, work) => {
-    try {
-      await work();
-    } catch (e) {
-      failed.push(`${name}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts('');
   // Deployments first: stopping one rolls traffic back to the original task set, and may still need the alarms.
-  await step('deployments', () => stopDeployments(codedeploy, props, log, sleep));
-  await step('deployment config', () => dropCustomConfig(codedeploy, props, log));
-  await step('alarms', () => deleteAlarms(new CloudWatchClient({}), props, log));
-  await step('task definitions', () => deregisterRevisions(new ECSClient({}), props, log));
-  if (failed.length > 0) throw new Error(failed.join('; '));
+  await attempt('deployments', () => stopDeployments(codedeploy, props, log, sleep));
+  await attempt('deployment config', () => dropCustomConfig(codedeploy, props, log));
+  await attempt('alarms', () => deleteAlarms(new CloudWatchClient({}), props, log));
+  await attempt('task definitions', () => deregisterRevisions(new ECSClient({}), props, log));
+  attempt.done();
 };
 
 async function stopDeployments(codedeploy, props, log, sleep) {

@@ -15,6 +15,7 @@ const {
 } = require('@aws-sdk/client-codedeploy');
 const { LambdaClient, UpdateAliasCommand, ListVersionsByFunctionCommand, DeleteFunctionCommand } = require('@aws-sdk/client-lambda');
 const { CloudWatchClient, DescribeAlarmsCommand, DeleteAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
+const { attempts } = require('../../lib/cdk/cleanup-helpers.js');
 
 const IN_FLIGHT = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'];
 const POLL_MS = 10000;
@@ -24,33 +25,26 @@ const MAX_POLLS = 48;
 exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) => {
   const codedeploy = new CodeDeployClient({});
   const lambda = new LambdaClient({});
-  const failed = [];
-  const step = async (name, work) => {
-    try {
-      await work();
-    } catch (e) {
-      failed.push(`${name}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts('');
   let groups = [];
   const configs = new Set();
-  await step('deployment groups', async () => {
+  await attempt('deployment groups', async () => {
     groups = await pages((nextToken) => codedeploy.send(new ListDeploymentGroupsCommand({ applicationName: props.ApplicationName, nextToken })), 'deploymentGroups');
   });
   // In-flight deployments first: one would keep moving the alias, and a group cannot go while it deploys.
-  await step('deployments', () => stopDeployments(codedeploy, props, groups, configs, log, sleep));
-  for (const group of groups) await step(`group ${group}`, () => deleteGroup(codedeploy, props, group, configs, log));
-  for (const name of configs) await step(`config ${name}`, () => deleteConfig(codedeploy, name, log));
+  await attempt('deployments', () => stopDeployments(codedeploy, props, groups, configs, log, sleep));
+  for (const group of groups) await attempt(`group ${group}`, () => deleteGroup(codedeploy, props, group, configs, log));
+  for (const name of configs) await attempt(`config ${name}`, () => deleteConfig(codedeploy, name, log));
   // CloudFormation expects the alias on the version it created, with no weighted routing.
-  await step('alias', async () => {
+  await attempt('alias', async () => {
     await lambda.send(
       new UpdateAliasCommand({ FunctionName: props.FunctionName, Name: props.AliasName, FunctionVersion: props.InitialVersion, RoutingConfig: { AdditionalVersionWeights: {} } }),
     );
     log(`alias ${props.AliasName} back on version ${props.InitialVersion}`);
   });
-  await step('versions', () => deleteVersions(lambda, props, log));
-  await step('alarms', () => deleteAlarms(new CloudWatchClient({}), props, log));
-  if (failed.length > 0) throw new Error(failed.join('; '));
+  await attempt('versions', () => deleteVersions(lambda, props, log));
+  await attempt('alarms', () => deleteAlarms(new CloudWatchClient({}), props, log));
+  attempt.done();
 };
 
 async function pages(read, key) {

@@ -18,7 +18,7 @@ const {
   DeletePolicyCommand,
 } = require('@aws-sdk/client-auto-scaling');
 const { CloudWatchClient, DeleteAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
-const { pages } = require('../../lib/cdk/cleanup-helpers.js');
+const { attempts, pages } = require('../../lib/cdk/cleanup-helpers.js');
 
 const REFRESH_IN_FLIGHT = ['Pending', 'InProgress', 'Baking', 'RollbackInProgress'];
 const POLL_MS = 10000;
@@ -28,16 +28,9 @@ const MAX_POLLS = 24;
 exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))) => {
   const autoscaling = new AutoScalingClient({});
   const group = props.GroupName;
-  const failed = [];
-  const step = async (name, work) => {
-    try {
-      await work();
-    } catch (e) {
-      failed.push(`${name}: ${e.name}: ${e.message}`);
-    }
-  };
+  const attempt = attempts('');
   // A refresh under way is cancelled, and its cancellation waited for: the group cannot go while it replaces instances.
-  await step('instance refresh', async () => {
+  await attempt('instance refresh', async () => {
     const busy = async () =>
       ((await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: group, MaxRecords: 1 }))).InstanceRefreshes || []).find((r) =>
         [...REFRESH_IN_FLIGHT, 'Cancelling'].includes(r.Status),
@@ -57,27 +50,27 @@ exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => s
       await sleep(POLL_MS);
     }
   });
-  await step('scheduled actions', async () => {
+  await attempt('scheduled actions', async () => {
     const actions = await pages((NextToken) => autoscaling.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: group, NextToken })), 'ScheduledUpdateGroupActions');
     for (const a of actions) {
       await autoscaling.send(new DeleteScheduledActionCommand({ AutoScalingGroupName: group, ScheduledActionName: a.ScheduledActionName }));
       log(`deleted scheduled action ${a.ScheduledActionName}`);
     }
   });
-  await step('lifecycle hooks', async () => {
+  await attempt('lifecycle hooks', async () => {
     const hooks = (await autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group }))).LifecycleHooks || [];
     for (const h of hooks) {
       await autoscaling.send(new DeleteLifecycleHookCommand({ AutoScalingGroupName: group, LifecycleHookName: h.LifecycleHookName }));
       log(`deleted lifecycle hook ${h.LifecycleHookName}`);
     }
   });
-  await step('warm pool', async () => {
+  await attempt('warm pool', async () => {
     const out = await autoscaling.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: group }));
     if (!out.WarmPoolConfiguration) return;
     await autoscaling.send(new DeleteWarmPoolCommand({ AutoScalingGroupName: group, ForceDelete: true }));
     log(`deleting the warm pool of ${group}`);
   });
-  await step('scaling policies', async () => {
+  await attempt('scaling policies', async () => {
     const policies = await pages((NextToken) => autoscaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: group, NextToken })), 'ScalingPolicies');
     const alarms = [];
     for (const p of policies) {
@@ -92,5 +85,5 @@ exports.onDelete = async (props, log, sleep = (ms) => new Promise((resolve) => s
       log(`deleted alarms ${alarms.slice(i, i + 100).join(', ')}`);
     }
   });
-  if (failed.length > 0) throw new Error(failed.join('; '));
+  attempt.done();
 };

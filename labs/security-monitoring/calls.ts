@@ -43,6 +43,8 @@ export const roleCalls: LabRoleCalls = [
         { action: 'cloudtrail:GetTrail', resource: trailArn(env) },
         { action: 'cloudtrail:StopLogging', resource: trailArn(env) },
         { action: 'cloudtrail:DescribeTrails', resource: '*' },
+        // A learner's trail delivering to the lab bucket, deleted in its home region (any region).
+        { action: 'cloudtrail:DeleteTrail', resource: `arn:${env.partition}:cloudtrail:us-east-1:${env.account}:trail/my-audit-trail` },
         { action: 'kms:DescribeKey', resource: keyArn(env), resourcePolicy: learnerKeyPolicy(env) },
         { action: 'kms:ScheduleKeyDeletion', resource: keyArn(env), resourcePolicy: learnerKeyPolicy(env) },
         { action: 'logs:DescribeLogGroups', resource: '*' },
@@ -50,6 +52,7 @@ export const roleCalls: LabRoleCalls = [
         { action: 'cloudwatch:DescribeAlarms', resource: `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:*` },
         { action: 'cloudwatch:DeleteAlarms', resource: `arn:${env.partition}:cloudwatch:${env.region}:${env.account}:alarm:security-root-usage` },
         { action: 's3:ListBucket', resource: BUCKET },
+        { action: 's3:DeleteBucketPolicy', resource: BUCKET },
         { action: 's3:DeleteObject', resource: logFile(env) },
         // DeleteObjects needs it for versioned keys; the bucket is unversioned, yet the grant keeps the handler's command covered.
         { action: 's3:DeleteObjectVersion', resource: logFile(env) },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ArnFormat, Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -109,10 +109,16 @@ export class SecurityMonitoringStack extends DopLabStack {
       labId: LAB_ID,
       handlerFile: join(__dirname, 'cleanup.handler.js'),
       properties: { TrailName: TRAIL_NAME, LogGroupName: logGroup.logGroupName, TopicArn: topic.topicArn, BucketName: bucket.bucketName },
+      // The bucket goes after the cleanup, and its policy after the trail (the trail depends on it): the cleanup's own
+      // DeleteBucketPolicy leaves CloudFormation's deletion of the BucketPolicy nothing to do, which S3 answers with success.
       guards: [trail, logGroup, topic, bucket],
+      // The bucket must stay empty for a minute after CloudTrail is shut out: up to 3 minutes of checks (cleanup.handler.js).
+      timeout: Duration.minutes(5),
       statements: [
         new iam.PolicyStatement({ actions: ['cloudtrail:GetTrail', 'cloudtrail:StopLogging'], resources: [trailArn] }),
         new iam.PolicyStatement({ actions: ['cloudtrail:DescribeTrails'], resources: ['*'] }),
+        // The learner's trails that deliver to the lab bucket, in whatever region they were made (found by their bucket).
+        new iam.PolicyStatement({ actions: ['cloudtrail:DeleteTrail'], resources: [this.formatArn({ service: 'cloudtrail', region: '*', resource: 'trail', resourceName: '*' })] }),
         new iam.PolicyStatement({ actions: ['logs:DescribeMetricFilters'], resources: [logGroup.logGroupArn] }),
         // None of these supports a resource type: they are granted on * only.
         new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms', 'logs:DescribeLogGroups'], resources: ['*'] }),
@@ -121,7 +127,8 @@ export class SecurityMonitoringStack extends DopLabStack {
           actions: ['kms:DescribeKey', 'kms:ScheduleKeyDeletion'],
           resources: [this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
         }),
-        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+        // DeleteBucketPolicy shuts CloudTrail out before the last emptying (cleanup.handler.js says why).
+        new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:DeleteBucketPolicy'], resources: [bucket.bucketArn] }),
         new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [bucket.arnForObjects('*')] }),
       ],
     });
@@ -139,6 +146,10 @@ export class SecurityMonitoringStack extends DopLabStack {
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
         reason: "The learner creates the key; the cleanup schedules deletion only of the customer managed key the lab trail uses, made during the lab and used by no other trail.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudtrail:*:<AWS::AccountId>:trail/*]',
+        reason: "The learner names and places their trails; the cleanup deletes only trails, other than the lab's, whose bucket is the lab bucket.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::<TrailBucketA831CE63.Arn>/*]',

@@ -7,8 +7,8 @@
 const { ListObjectVersionsCommand, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
 
 // Cleanup steps that carry on past a failure: `await attempt(what, work)` runs work() and notes a failure with its
-// reason; `attempt.done()` then throws one error naming them all (the leftover audit reports what is left).
-function attempts() {
+// reason; `attempt.done()` then throws one error naming them all after `heading` (the leftover audit reports what is left).
+function attempts(heading = 'could not clean up ') {
   const failed = [];
   const attempt = async (what, work) => {
     try {
@@ -18,7 +18,7 @@ function attempts() {
     }
   };
   attempt.done = () => {
-    if (failed.length > 0) throw new Error(`could not clean up ${failed.join('; ')}`);
+    if (failed.length > 0) throw new Error(heading + failed.join('; '));
   };
   return attempt;
 }

@@ -23,8 +23,8 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { EXPECTED_EXPIRED, SAMPLE_IMAGES, checker, coversSomeReleaseTag, type ArtifactRepositoriesFacts } from '../../checkers/artifact-repositories';
 import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
-import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
+import type { Status } from '../../lib/checker';
+import { checkerActions, gatherFacts } from '../../lib/engine';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
 import { solutionActions } from '../../labs/artifact-repositories/calls';
@@ -48,6 +48,7 @@ import {
 } from '../fixtures/artifact-repositories/aws-world';
 import { CREDENTIALS, GATHERED_AT, IDENTITY, SDK_MODULES, gatherWorld } from '../fixtures/artifact-repositories/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner } from '../support/checker-tests';
 
 const CHECK_IDS = ['tags-immutable', 'scan-on-push', 'lifecycle-behaviour', 'pull-only-ci', 'npm-upstream', 'scan-findings'] as const;
 type CheckId = (typeof CHECK_IDS)[number];
@@ -56,15 +57,9 @@ function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: ArtifactRepositoriesFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
-
-function check(facts: ArtifactRepositoriesFacts, id: CheckId) {
-  const found = run(facts).checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
+const find = checkFinder(CHECK_IDS);
+const check = (facts: ArtifactRepositoriesFacts, id: CheckId) => find(run(facts), id);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are edited freely in tests
 type Mutable<T> = { -readonly [K in keyof T]: any };
@@ -116,21 +111,21 @@ describe('artifact-repositories checker', () => {
       expect(result.score).toBe(0);
       expect(result.checks.map((c) => c.status)).toEqual(['FAIL', 'FAIL', 'FAIL', 'FAIL', 'FAIL', 'SKIPPED']);
       for (const c of result.checks) expect(c.hint).toBeTruthy();
-      const pull = result.checks.find((c) => c.id === 'pull-only-ci');
-      expect(pull?.evidence?.observed).toBe(
+      const pull = find(result, 'pull-only-ci');
+      expect(pull.evidence?.observed).toBe(
         `another role of the account arn:aws:iam::${ACCOUNT}:role/orders-api-developer: ${PULL.join(', ')}, ecr:PutImage, ecr:InitiateLayerUpload, ` +
           'ecr:UploadLayerPart, ecr:CompleteLayerUpload allowed by statement "AccountPullPush"; ' +
           `the CI role ${CI_ROLE_ARN}: ecr:PutImage, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload allowed by statement "AccountPullPush"`,
       );
-      expect(pull?.hint).toMatch(/Principal "\*" limited by aws:PrincipalAccount still admits every principal of the account/);
-      expect(result.checks.find((c) => c.id === 'lifecycle-behaviour')?.evidence?.observed).toBe('the repository has no lifecycle policy');
+      expect(pull.hint).toMatch(/Principal "\*" limited by aws:PrincipalAccount still admits every principal of the account/);
+      expect(find(result, 'lifecycle-behaviour').evidence?.observed).toBe('the repository has no lifecycle policy');
     });
 
     it('gives full marks, and the optional extra points, on the solved state', () => {
       const result = run(load(lab.examples.solved).facts);
       expect(result.checks.map((c) => c.status)).toEqual(CHECK_IDS.map(() => 'PASS'));
       expect([result.score, result.maxScore]).toEqual([110, 100]);
-      expect(result.checks.find((c) => c.id === 'scan-findings')?.evidence?.observed).toBe('image release-1.0 (sha256:9f2c4e1a7b3d) scanned: 2 MEDIUM, 1 LOW');
+      expect(find(result, 'scan-findings').evidence?.observed).toBe('image release-1.0 (sha256:9f2c4e1a7b3d) scanned: 2 MEDIUM, 1 LOW');
     });
 
     it('judges a partial state: tags and scanning done, the rest not', () => {
@@ -329,7 +324,7 @@ describe('artifact-repositories checker', () => {
         const facts = solvedFacts();
         facts.images.value = [];
         const result = run(facts);
-        expect(result.checks.find((c) => c.id === 'scan-findings')?.status).toBe('FAIL');
+        expect(find(result, 'scan-findings').status).toBe('FAIL');
         expect([result.score, result.maxScore]).toEqual([100, 100]);
       });
     });

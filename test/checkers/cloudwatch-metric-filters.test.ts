@@ -19,7 +19,7 @@ import { MockedSession, awsError } from '../support/mocked-session';
 import { checker, MAX_FILTERS_TESTED, type CloudWatchMetricFiltersFacts } from '../../checkers/cloudwatch-metric-filters';
 import { AwsSession, isReadOnlyAction, type AwsOptions, type CallListener } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
+import { checkerActions, gatherFacts } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -33,6 +33,7 @@ import {
   SAMPLE_EVENTS,
 } from '../../labs/cloudwatch-metric-filters/contract';
 import { SOLUTION_ALARM_NAME, SOLUTION_FILTER_NAME, SOLUTION_FILTER_PATTERN, solve } from '../../labs/cloudwatch-metric-filters/solution';
+import { checkFinder, factsRunner, itDeclaresChecks } from '../support/checker-tests';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -52,25 +53,18 @@ const CHECK_IDS = [
   'alarm-receiving-data',
   'retention-set',
 ] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 
 function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: CloudWatchMetricFiltersFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
 function statuses(result: LabResult): Record<string, Status> {
   return Object.fromEntries(result.checks.map((c) => [c.id, c.status]));
 }
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 const solvedFacts = () => structuredClone(load(lab.examples.solved).facts) as Mutable<CloudWatchMetricFiltersFacts>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are edited freely in tests
@@ -92,24 +86,16 @@ function withTransformation(edit: Record<string, unknown>) {
 
 describe('cloudwatch-metric-filters checker', () => {
   describe('declaration', () => {
-    it('has seven checks with unique ids, hints and task statements, worth 100 points', () => {
-      expect(checker.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
-      for (const c of checker.checks) {
-        expect(c.hint.length).toBeGreaterThan(20);
-        expect(['4.1', '4.2']).toContain(c.taskStatement);
-      }
-      expect(checker.checks.reduce((sum, c) => sum + c.points, 0)).toBe(100);
-    });
+    itDeclaresChecks(checker, ['4.1', '4.2'], CHECK_IDS, [
+      'cloudformation:DescribeStacks',
+      'cloudwatch:DescribeAlarms',
+      'logs:DescribeLogGroups',
+      'logs:DescribeMetricFilters',
+      'logs:TestMetricFilter',
+    ]);
 
-    it('declares only read-only actions', () => {
-      expect(checkerActions(checker)).toEqual([
-        'cloudformation:DescribeStacks',
-        'cloudwatch:DescribeAlarms',
-        'logs:DescribeLogGroups',
-        'logs:DescribeMetricFilters',
-        'logs:TestMetricFilter',
-      ]);
-      expect(checkerActions(checker).every(isReadOnlyAction)).toBe(true);
+    it('gives every check a hint', () => {
+      for (const c of checker.checks) expect(c.hint.length).toBeGreaterThan(20);
     });
   });
 

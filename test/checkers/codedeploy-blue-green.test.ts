@@ -19,8 +19,8 @@ import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, taskDefinitionRevision, type CodeDeployBlueGreenFacts } from '../../checkers/codedeploy-blue-green';
 import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
-import type { LabResult, Status } from '../../lib/checker';
-import { allPassed, checkerActions, evaluate } from '../../lib/engine';
+import type { Status } from '../../lib/checker';
+import { allPassed, checkerActions } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -45,24 +45,18 @@ import {
 } from '../fixtures/codedeploy-blue-green/aws-world';
 import { CREDENTIALS, FACTS_FILES, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/codedeploy-blue-green/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner } from '../support/checker-tests';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'codedeploy-blue-green');
 const CHECK_IDS = ['traffic-shifting-gradual', 'rollback-alarm', 'auto-rollback', 'v2-deployed', 'production-serves-new-version', 'validation-hook'] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 
 function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: CodeDeployBlueGreenFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are edited freely in tests
 type Mutable<T> = { -readonly [K in keyof T]: any };

@@ -21,10 +21,10 @@ import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { checker, MAX_RULES_TESTED, type EventBridgeIncidentsFacts } from '../../checkers/eventbridge-incidents';
+import { checker, MAX_RULES_TESTED } from '../../checkers/eventbridge-incidents';
 import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, evaluate } from '../../lib/engine';
+import { checkerActions } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -70,23 +70,17 @@ import {
 import { matchesPattern } from '../fixtures/eventbridge-incidents/event-pattern';
 import { CREDENTIALS, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/eventbridge-incidents/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner } from '../support/checker-tests';
 
 const CHECK_IDS = ['pattern-behaviour', 'queue-target-reliable', 'topic-message', 'deliveries-happen', 'alarm-routed', 'archive-replay'] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 
 function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: EventBridgeIncidentsFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 const statuses = (result: LabResult) => result.checks.map((c) => c.status);
 

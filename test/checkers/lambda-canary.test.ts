@@ -28,8 +28,8 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { appSpecTargetVersion, checker, MAX_TARGETED, type LambdaCanaryFacts } from '../../checkers/lambda-canary';
 import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
-import type { LabResult, Status } from '../../lib/checker';
-import { allPassed, checkerActions, evaluate } from '../../lib/engine';
+import type { Status } from '../../lib/checker';
+import { allPassed, checkerActions } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -55,25 +55,19 @@ import {
 } from '../fixtures/lambda-canary/aws-world';
 import { CREDENTIALS, FACTS_FILES, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/lambda-canary/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner, itDeclaresChecks } from '../support/checker-tests';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'lambda-canary');
 const CHECK_IDS = ['canary-config', 'alarm-rollback', 'hook-ran', 'v2-released', 'bad-release-rolled-back'] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 const FN = STACK_OUTPUTS.FunctionName;
 
 function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: LambdaCanaryFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are edited freely in tests
 type Mutable<T> = { -readonly [K in keyof T]: any };
@@ -84,28 +78,19 @@ const targetOf = (facts: Mutable<LambdaCanaryFacts>, id: string) => facts.target
 
 describe('lambda-canary checker', () => {
   describe('declaration', () => {
-    it('has five checks worth 100 points, each proving a lab task statement', () => {
-      expect(checker.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
-      expect(checker.checks.reduce((sum, c) => sum + c.points, 0)).toBe(100);
-      for (const c of checker.checks) expect(lab.taskStatements).toContain(c.taskStatement);
-    });
-
-    it('declares only read-only actions', () => {
-      expect(checkerActions(checker)).toEqual([
-        'cloudformation:DescribeStacks',
-        'cloudwatch:DescribeAlarms',
-        'codedeploy:BatchGetDeploymentGroups',
-        'codedeploy:BatchGetDeploymentTargets',
-        'codedeploy:BatchGetDeployments',
-        'codedeploy:GetDeploymentConfig',
-        'codedeploy:ListDeploymentGroups',
-        'codedeploy:ListDeploymentTargets',
-        'codedeploy:ListDeployments',
-        'lambda:GetAlias',
-        'lambda:ListVersionsByFunction',
-      ]);
-      expect(checkerActions(checker).every(isReadOnlyAction)).toBe(true);
-    });
+    itDeclaresChecks(checker, lab.taskStatements, CHECK_IDS, [
+      'cloudformation:DescribeStacks',
+      'cloudwatch:DescribeAlarms',
+      'codedeploy:BatchGetDeploymentGroups',
+      'codedeploy:BatchGetDeploymentTargets',
+      'codedeploy:BatchGetDeployments',
+      'codedeploy:GetDeploymentConfig',
+      'codedeploy:ListDeploymentGroups',
+      'codedeploy:ListDeploymentTargets',
+      'codedeploy:ListDeployments',
+      'lambda:GetAlias',
+      'lambda:ListVersionsByFunction',
+    ]);
   });
 
   describe('checks on facts', () => {

@@ -19,9 +19,9 @@ import {
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { ALLOW_EVERYTHING, SCENARIO_IDS, boundaryProbes, checker, targetsOf, type PermissionBoundariesFacts } from '../../checkers/permission-boundaries';
-import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
-import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
+import { AwsSession } from '../../lib/aws/clients';
+import type { Status } from '../../lib/checker';
+import { checkerActions, gatherFacts } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
@@ -48,10 +48,10 @@ import {
 } from '../fixtures/permission-boundaries/iam-world';
 import { CREDENTIALS, FACTS_FILES, IDENTITY, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/permission-boundaries/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner, itDeclaresChecks } from '../support/checker-tests';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'permission-boundaries');
 const CHECK_IDS = ['boundary-scope', 'create-requires-boundary', 'no-boundary-removal', 'boundary-immutable', 'no-self-escalation', 'pass-role-scoped'] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 const APP_ROLE = `arn:aws:iam::${ACCOUNT}:role/app/doplab-probe-function-role`;
 const OUTSIDE_ROLE = `arn:aws:iam::${ACCOUNT}:role/doplab-probe-outside-app`;
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -60,15 +60,9 @@ function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: PermissionBoundariesFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are edited freely in tests
 type Mutable<T> = { -readonly [K in keyof T]: any };
@@ -77,26 +71,18 @@ const fixture = (name: string) => structuredClone(load(join(FIXTURES, `${name}.j
 
 describe('permission-boundaries checker', () => {
   describe('declaration', () => {
-    it('has six checks worth 100 points, each proving task statement 6.1', () => {
-      expect(checker.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
-      expect(checker.checks.reduce((sum, c) => sum + c.points, 0)).toBe(100);
-      for (const c of checker.checks) expect(c.taskStatement).toBe('6.1');
-    });
+    // Read-only: the simulator and the reads that feed it.
+    itDeclaresChecks(checker, ['6.1'], CHECK_IDS, [
+      'cloudformation:DescribeStacks',
+      'iam:GetPolicy',
+      'iam:GetPolicyVersion',
+      'iam:ListAttachedRolePolicies',
+      'iam:SimulateCustomPolicy',
+      'iam:SimulatePrincipalPolicy',
+    ]);
 
     it('names in each title the escalation path the check closes', () => {
       for (const c of checker.checks) expect([c.id, c.title]).toEqual([c.id, expect.stringMatching(/\(closes: .+\)$/)]);
-    });
-
-    it('declares only read-only actions: the simulator and the reads that feed it', () => {
-      expect(checkerActions(checker)).toEqual([
-        'cloudformation:DescribeStacks',
-        'iam:GetPolicy',
-        'iam:GetPolicyVersion',
-        'iam:ListAttachedRolePolicies',
-        'iam:SimulateCustomPolicy',
-        'iam:SimulatePrincipalPolicy',
-      ]);
-      expect(checkerActions(checker).every(isReadOnlyAction)).toBe(true);
     });
   });
 

@@ -15,8 +15,8 @@ import { CreateLaunchTemplateVersionCommand, DescribeInstancesCommand, DescribeL
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, isElbReplacement, MAX_ACTIVITIES, MAX_REFRESHES, type ScalingSelfHealingFacts } from '../../checkers/scaling-self-healing';
 import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
-import type { LabResult, Status } from '../../lib/checker';
-import { allPassed, checkerActions, evaluate } from '../../lib/engine';
+import type { Status } from '../../lib/checker';
+import { allPassed, checkerActions } from '../../lib/engine';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
 import { solutionActions } from '../../labs/scaling-self-healing/calls';
@@ -26,24 +26,18 @@ import { POLL_MS, SOLUTION_BANNER, SOLUTION_POLICY_NAME, solveWith } from '../..
 import { ACCOUNT, GROUP, REGION, RESOURCE_LABEL, STACK_OUTPUTS, TEMPLATE_ID, solvedWorld, startingWorld, type AwsWorld } from '../fixtures/scaling-self-healing/aws-world';
 import { CREDENTIALS, FACTS_FILES, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/scaling-self-healing/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner, itDeclaresChecks } from '../support/checker-tests';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'scaling-self-healing');
 const CHECK_IDS = ['multi-az', 'elb-health-checks', 'target-tracking', 'instance-refresh', 'self-healed'] as const;
-type CheckId = (typeof CHECK_IDS)[number];
 
 function load(path: string) {
   return loadFactsFile(path, checker.labId, checker.factsSchema);
 }
 
-function run(facts: ScalingSelfHealingFacts): LabResult {
-  return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-}
+const run = factsRunner(checker, ACCOUNT, REGION);
 
-function check(result: LabResult, id: CheckId) {
-  const found = result.checks.find((c) => c.id === id);
-  if (!found) throw new Error(`no check ${id}`);
-  return found;
-}
+const check = checkFinder(CHECK_IDS);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are edited freely in tests
 type Mutable<T> = { -readonly [K in keyof T]: any };
@@ -51,24 +45,15 @@ const solvedFacts = () => structuredClone(load(lab.examples.solved).facts) as Mu
 
 describe('scaling-self-healing checker', () => {
   describe('declaration', () => {
-    it('has five checks worth 100 points, each proving a lab task statement', () => {
-      expect(checker.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
-      expect(checker.checks.reduce((sum, c) => sum + c.points, 0)).toBe(100);
-      for (const c of checker.checks) expect(lab.taskStatements).toContain(c.taskStatement);
-    });
-
-    it('declares only read-only actions', () => {
-      expect(checkerActions(checker)).toEqual([
-        'autoscaling:DescribeAutoScalingGroups',
-        'autoscaling:DescribeInstanceRefreshes',
-        'autoscaling:DescribePolicies',
-        'autoscaling:DescribeScalingActivities',
-        'cloudformation:DescribeStacks',
-        'ec2:DescribeInstances',
-        'ec2:DescribeLaunchTemplates',
-      ]);
-      expect(checkerActions(checker).every(isReadOnlyAction)).toBe(true);
-    });
+    itDeclaresChecks(checker, lab.taskStatements, CHECK_IDS, [
+      'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:DescribeInstanceRefreshes',
+      'autoscaling:DescribePolicies',
+      'autoscaling:DescribeScalingActivities',
+      'cloudformation:DescribeStacks',
+      'ec2:DescribeInstances',
+      'ec2:DescribeLaunchTemplates',
+    ]);
   });
 
   describe('checks on facts', () => {

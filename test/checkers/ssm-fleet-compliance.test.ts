@@ -1,10 +1,10 @@
 import { DescribeInstancePatchStatesCommand, GetPatchBaselineCommand, ListComplianceItemsCommand, CreateAssociationCommand, CreatePatchBaselineCommand, DescribePatchBaselinesCommand, ListAssociationsCommand, RegisterPatchBaselineForPatchGroupCommand, SSMClient, UpdateAssociationCommand } from '@aws-sdk/client-ssm';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { checker, isEvery30Minutes, type SsmFleetComplianceFacts } from '../../checkers/ssm-fleet-compliance';
-import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
+import { checker, isEvery30Minutes } from '../../checkers/ssm-fleet-compliance';
+import { AwsSession } from '../../lib/aws/clients';
 import type { LabResult } from '../../lib/checker';
-import { checkerActions, evaluate } from '../../lib/engine';
+import { checkerActions } from '../../lib/engine';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
 import { solutionActions } from '../../labs/ssm-fleet-compliance/calls';
@@ -13,11 +13,12 @@ import { CHRONY_ASSOCIATION, SCAN_ASSOCIATION, solve } from '../../labs/ssm-flee
 import { ACCOUNT, BASELINE_ID, CHRONY_ID, INSTANCES, REGION, SCAN_ID, SOLVED_BASELINE, STACK_OUTPUTS, association, solvedWorld, startingWorld, type AwsWorld } from '../fixtures/ssm-fleet-compliance/aws-world';
 import { CREDENTIALS, FACTS_FILES, freshFactsFile, gatherWorld } from '../fixtures/ssm-fleet-compliance/gather-world';
 import { awsError } from '../support/mocked-session';
+import { checkFinder, factsRunner, itDeclaresChecks } from '../support/checker-tests';
 
 const CHECK_IDS = ['association-by-tag', 'association-applied', 'baseline-rules', 'patch-group', 'patch-compliance-reported'];
 
-const run = (facts: SsmFleetComplianceFacts): LabResult => evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
-const check = (result: LabResult, id: string) => result.checks.find((c) => c.id === id)!;
+const run = factsRunner(checker, ACCOUNT, REGION);
+const check = checkFinder(CHECK_IDS);
 
 async function judge(world: AwsWorld, fault?: Parameters<typeof gatherWorld>[1]): Promise<LabResult> {
   const { stubs, file } = await gatherWorld(world, fault);
@@ -31,16 +32,20 @@ function solvedWith(edit: (world: AwsWorld) => void): AwsWorld {
 }
 
 describe('ssm-fleet-compliance checker', () => {
-  it('has five checks worth 100 points, each with a hint and a task statement', () => {
-    expect(checker.checks.map((c) => c.id)).toEqual(CHECK_IDS);
-    expect(checker.checks.reduce((s, c) => s + c.points, 0)).toBe(100);
-    for (const c of checker.checks) expect(['2.3', '5.2']).toContain(c.taskStatement);
-  });
+  itDeclaresChecks(checker, ['2.3', '5.2'], CHECK_IDS, [
+    'cloudformation:DescribeStacks',
+    'ec2:DescribeInstances',
+    'ssm:DescribeAssociation',
+    'ssm:DescribeInstanceInformation',
+    'ssm:DescribeInstancePatchStates',
+    'ssm:DescribePatchGroups',
+    'ssm:GetPatchBaseline',
+    'ssm:ListAssociations',
+    'ssm:ListComplianceItems',
+  ]);
 
-  it('declares only read-only actions', () => {
-    const actions = checkerActions(checker);
-    expect(actions.every(isReadOnlyAction)).toBe(true);
-    expect(actions).toContain('ssm:ListComplianceItems');
+  it('gives every check a hint', () => {
+    for (const c of checker.checks) expect(c.hint.length).toBeGreaterThan(20);
   });
 
   describe('shipped example facts', () => {

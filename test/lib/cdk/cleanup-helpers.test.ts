@@ -4,7 +4,7 @@ import { awsError } from '../../support/mocked-session';
 
 const { attempts, emptyBucket, pages } = require('../../../lib/cdk/cleanup-helpers.js') as {
   pages: (read: (token: string | undefined) => Promise<Record<string, unknown>>, key: string) => Promise<unknown[]>;
-  attempts: () => ((what: string, work: () => Promise<unknown>) => Promise<void>) & { done: () => void };
+  attempts: (heading?: string) => ((what: string, work: () => Promise<unknown>) => Promise<void>) & { done: () => void };
   emptyBucket: (s3: S3Client, bucket: string, log: (line: string) => void) => Promise<void>;
 };
 
@@ -41,6 +41,17 @@ describe('attempts', () => {
     await attempt('project c', () => Promise.reject(awsError('ResourceNotFoundException', 'gone')));
     expect(ran).toEqual(['a', 'b']);
     expect(() => attempt.done()).toThrow('could not clean up role a: AccessDenied: not authorized to perform: iam:DeleteRole; project c: ResourceNotFoundException: gone');
+  });
+
+  it('heads the error with the heading a handler gives, none included', async () => {
+    for (const [heading, message] of [
+      ['', 'alarms: Throttling: Rate exceeded'],
+      ['cleanup incomplete: ', 'cleanup incomplete: alarms: Throttling: Rate exceeded'],
+    ]) {
+      const attempt = attempts(heading);
+      await attempt('alarms', () => Promise.reject(awsError('Throttling', 'Rate exceeded')));
+      expect(() => attempt.done()).toThrow(new RegExp(`^${message}$`));
+    }
   });
 
   it('does not throw when every step succeeded', async () => {
