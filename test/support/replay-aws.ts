@@ -50,6 +50,7 @@ interface Middlewared {
 /** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld` and, but for one, `FACTS_FILES`. */
 export const REPLAYABLE_LABS = [
   'artifact-repositories',
+  'backup-dr',
   'codedeploy-blue-green',
   'eventbridge-incidents',
   'lambda-canary',
