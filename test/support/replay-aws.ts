@@ -52,6 +52,7 @@ export const REPLAYABLE_LABS = [
   'artifact-repositories',
   'backup-dr',
   'codedeploy-blue-green',
+  'config-remediation',
   'eventbridge-incidents',
   'lambda-canary',
   'permission-boundaries',
