@@ -1,9 +1,6 @@
 import 'aws-sdk-client-mock-jest';
-import * as backupSdk from '@aws-sdk/client-backup';
 import { BackupClient, ListBackupPlansCommand, ListCopyJobsCommand } from '@aws-sdk/client-backup';
-import * as cloudformationSdk from '@aws-sdk/client-cloudformation';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient, ScanCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { arnRegion, checker, coverage, isDailySchedule, wildcardMatch, type BackupDrFacts } from '../../checkers/backup-dr';
@@ -11,7 +8,7 @@ import { isReadOnlyAction, type CallListener } from '../../lib/aws/clients';
 import type { LabResult } from '../../lib/checker';
 import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
-import { loadFactsFile, saveFactsFile, type FactsFile } from '../../lib/facts-file';
+import { loadFactsFile } from '../../lib/facts-file';
 import { lab } from '../../labs/backup-dr/lab';
 import { SEEDED_ITEM_COUNT, TABLE_NAME } from '../../labs/backup-dr/contract';
 import {
@@ -25,22 +22,17 @@ import {
   TABLE_ARN,
   VAULT_ARN,
   goodRule,
-  mockAccount,
   selectionByArn,
   solvedAccount,
   startingAccount,
   type AccountModel,
   type Stubs,
-} from '../support/backup-dr-account';
+} from '../fixtures/backup-dr/aws-world';
+import { CREDENTIALS, FACTS_FILES, IDENTITY, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/backup-dr/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
 
-const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
-const SDK_MODULES = [cloudformationSdk, dynamodbSdk, backupSdk];
 const CHECK_IDS = ['pitr-enabled', 'plan-with-copy', 'selection-covers-table', 'copy-completed', 'restore-drill'] as const;
 type CheckId = (typeof CHECK_IDS)[number];
-/** The time the shipped examples say they were gathered. */
-const EXAMPLE_GATHERED_AT = { starting: '2026-11-27T09:05:31.208Z', solved: '2026-11-27T09:46:10.733Z' };
 
 function run(facts: BackupDrFacts): LabResult {
   return evaluate(checker.checks, facts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
@@ -53,25 +45,27 @@ function check(result: LabResult, id: CheckId) {
 }
 
 describe('backup-dr checker', () => {
-  let stubs: Stubs;
-  beforeEach(() => {
+  let stubs: Stubs | undefined;
+  const restore = () => {
+    for (const stub of Object.values(stubs ?? {})) stub.restore();
+    stubs = undefined;
+  };
+  afterEach(restore);
+  /** Bare mocks answering nothing, restored after the test. */
+  const mockStubs = (): Stubs => {
+    restore();
     stubs = { cloudformation: mockClient(CloudFormationClient), dynamodb: mockClient(DynamoDBClient), backup: mockClient(BackupClient) };
-  });
-  afterEach(() => {
-    stubs.cloudformation.restore();
-    stubs.dynamodb.restore();
-    stubs.backup.restore();
-  });
+    return stubs;
+  };
 
-  /** Gathers through the real engine and middleware from the account's AWS answers. */
-  async function gather(account: AccountModel, edit: (s: Stubs) => void = () => undefined) {
-    mockAccount(stubs, account);
-    edit(stubs);
+  /** Gathers through the real engine and middleware from the account's AWS answers (test/fixtures/backup-dr). */
+  async function gather(account: AccountModel, edit?: (s: Stubs) => void) {
     const actions: string[] = [];
     const listener: CallListener = (action) => actions.push(action);
-    const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
-    const file = await gatherFacts(checker, session, { identity: IDENTITY, listener });
-    return { file, facts: file.facts, actions };
+    restore();
+    const gathered = await gatherWorld(account, edit, listener);
+    stubs = gathered.stubs;
+    return { file: gathered.file, facts: gathered.file.facts, actions, stubs: gathered.stubs };
   }
   const statusesOf = (result: LabResult) => result.checks.map((c) => c.status);
 
@@ -106,16 +100,10 @@ describe('backup-dr checker', () => {
   });
 
   describe('the shipped examples, recorded through the real gather', () => {
-    // DOPLAB_RECORD_FACTS=1 rewrites them from the account models (then review the diff).
-    it.each([
-      ['starting', startingAccount],
-      ['solved', solvedAccount],
-    ] as const)('%s.json is what gather records from the %s account', async (name, account) => {
-      const { file } = await gather(account());
-      const recorded: FactsFile = { ...file, gatheredAt: EXAMPLE_GATHERED_AT[name] };
-      if (process.env.DOPLAB_RECORD_FACTS === '1') saveFactsFile(lab.examples[name], recorded);
-      const shipped = loadFactsFile(lab.examples[name], checker.labId, checker.factsSchema);
-      expect(JSON.parse(JSON.stringify(recorded))).toEqual(shipped);
+    it.each(Object.keys(FACTS_FILES))('%s.json is what gather records from its account (regenerate with write-facts.ts)', async (name) => {
+      expect(FACTS_FILES[name].path).toBe(lab.examples[name as keyof typeof lab.examples]);
+      const shipped = loadFactsFile(FACTS_FILES[name].path, checker.labId, checker.factsSchema);
+      expect(JSON.parse(JSON.stringify(await freshFactsFile(name)))).toEqual(shipped);
     });
   });
 
@@ -260,12 +248,12 @@ describe('backup-dr checker', () => {
       const account = solvedAccount();
       Object.assign(account.copyJobs[0], { State: 'RUNNING', CompletionDate: undefined });
       Object.assign(account.tables[1], { TableStatus: 'CREATING', RestoreSummary: { ...account.tables[1].RestoreSummary, RestoreInProgress: true } });
-      const { facts } = await gather(account);
+      const { facts, stubs: s } = await gather(account);
       const result = run(facts);
       expect(statusesOf(result)).toEqual(['PASS', 'PASS', 'PASS', 'PENDING', 'PENDING']);
       expect(check(result, 'copy-completed').evidence?.observed).toBe(`copy job c0d1e2f3-a4b5-4c6d-8e7f-9a0b1c2d3e4f RUNNING into ${SECOND_VAULT_ARN}`);
       expect(check(result, 'restore-drill').evidence?.observed).toBe(`${RESTORED_TABLE} CREATING (restore in progress), restored to 2026-11-27T09:38:55.000Z, not counted yet`);
-      expect(stubs.dynamodb).toHaveReceivedCommandTimes(ScanCommand, 0);
+      expect(s.dynamodb).toHaveReceivedCommandTimes(ScanCommand, 0);
     });
 
     it('fails, not pends, while only the backup job runs: the copy is the learner\'s next step', async () => {
@@ -315,19 +303,19 @@ describe('backup-dr checker', () => {
 
   describe('gather', () => {
     it('sends exactly these read-only, declared commands, Scan following LastEvaluatedKey', async () => {
-      const { actions } = await gather(solvedAccount());
+      const { actions, stubs: s } = await gather(solvedAccount());
       expect([...new Set(actions)].sort()).toEqual(checkerActions(checker));
       expect(actions.every(isReadOnlyAction)).toBe(true);
-      expect(stubs.dynamodb.commandCalls(ScanCommand).map((c) => c.args[0].input)).toEqual([
+      expect(s.dynamodb.commandCalls(ScanCommand).map((c) => c.args[0].input)).toEqual([
         { TableName: RESTORED_TABLE, Select: 'COUNT' },
         { TableName: RESTORED_TABLE, Select: 'COUNT', ExclusiveStartKey: { orderId: { S: 'page-1' } } },
       ]);
       const names = (stub: { calls(): readonly { args: readonly unknown[] }[] }) => stub.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
-      expect(names(stubs.dynamodb).sort()).toEqual(['DescribeContinuousBackups', 'DescribeTable', 'DescribeTable', 'DescribeTable', 'ListTables', 'ListTagsOfResource', 'Scan', 'Scan']);
-      expect(names(stubs.backup).sort()).toEqual(['DescribeRegionSettings', 'GetBackupPlan', 'GetBackupSelection', 'ListBackupJobs', 'ListBackupPlans', 'ListBackupSelections', 'ListCopyJobs']);
+      expect(names(s.dynamodb).sort()).toEqual(['DescribeContinuousBackups', 'DescribeTable', 'DescribeTable', 'DescribeTable', 'ListTables', 'ListTagsOfResource', 'Scan', 'Scan']);
+      expect(names(s.backup).sort()).toEqual(['DescribeRegionSettings', 'GetBackupPlan', 'GetBackupSelection', 'ListBackupJobs', 'ListBackupPlans', 'ListBackupSelections', 'ListCopyJobs']);
       const inputs = (stub: { calls(): readonly { args: readonly unknown[] }[] }) =>
         stub.calls().map((c) => `${(c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, '')} ${JSON.stringify((c.args[0] as { input: unknown }).input)}`).sort();
-      expect(inputs(stubs.backup)).toEqual([
+      expect(inputs(s.backup)).toEqual([
         'DescribeRegionSettings {}',
         'GetBackupPlan {"BackupPlanId":"8e2f6a1c-3b4d-4e5f-9a0b-1c2d3e4f5a6b"}',
         'GetBackupSelection {"BackupPlanId":"8e2f6a1c-3b4d-4e5f-9a0b-1c2d3e4f5a6b","SelectionId":"7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"}',
@@ -336,7 +324,7 @@ describe('backup-dr checker', () => {
         'ListBackupSelections {"BackupPlanId":"8e2f6a1c-3b4d-4e5f-9a0b-1c2d3e4f5a6b"}',
         `ListCopyJobs {"ByResourceArn":"${TABLE_ARN}"}`,
       ]);
-      expect(inputs(stubs.dynamodb).filter((c) => !c.startsWith('Scan'))).toEqual([
+      expect(inputs(s.dynamodb).filter((c) => !c.startsWith('Scan'))).toEqual([
         `DescribeContinuousBackups {"TableName":"${TABLE_NAME}"}`,
         `DescribeTable {"TableName":"${TABLE_NAME}"}`,
         `DescribeTable {"TableName":"${RESTORED_TABLE}"}`,
@@ -347,7 +335,7 @@ describe('backup-dr checker', () => {
     });
 
     it('refuses a write even if a checker tried one', async () => {
-      mockAccount(stubs, solvedAccount());
+      mockStubs();
       const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
       const ddb = session.readOnlyClient(DynamoDBClient, REGION);
       await expect(ddb.send(new UpdateContinuousBackupsCommand({ TableName: TABLE_NAME, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }))).rejects.toThrow(
@@ -356,6 +344,7 @@ describe('backup-dr checker', () => {
     });
 
     it('rejects with LAB_NOT_DEPLOYED when the stack does not exist, reading nothing else', async () => {
+      const stubs = mockStubs();
       stubs.cloudformation.on(DescribeStacksCommand).rejects(awsError('ValidationError', `Stack with id ${STACK_NAME} does not exist`));
       const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
       const error = await gatherFacts(checker, session, { identity: IDENTITY }).catch((e: unknown) => e);

@@ -1,8 +1,6 @@
 import 'aws-sdk-client-mock-jest';
 import { join } from 'node:path';
-import * as cloudformationSdk from '@aws-sdk/client-cloudformation';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import * as configSdk from '@aws-sdk/client-config-service';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   ConfigServiceClient,
   DescribeRemediationConfigurationsCommand,
@@ -11,36 +9,42 @@ import {
   PutRemediationConfigurationsCommand,
   StartConfigRulesEvaluationCommand,
   StartRemediationExecutionCommand,
-  type EvaluationResult,
   type RemediationConfiguration,
-  type RemediationExecutionStatus,
 } from '@aws-sdk/client-config-service';
-import * as iamSdk from '@aws-sdk/client-iam';
 import { CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand, SimulatePrincipalPolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker, type ConfigRemediationFacts } from '../../checkers/config-remediation';
 import { AwsSession, isReadOnlyAction, type CallListener } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
-import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
+import { checkerActions, evaluate } from '../../lib/engine';
 import { DoplabError } from '../../lib/errors';
 import { loadFactsFile } from '../../lib/facts-file';
 import type { SolutionContext } from '../../lib/lab';
 import { Outputs } from '../../labs/config-remediation/contract';
 import { lab } from '../../labs/config-remediation/lab';
 import { SOLUTION_ROLE_NAME, solveWith, type WaitOptions } from '../../labs/config-remediation/solution';
+import {
+  ACCOUNT,
+  B1,
+  B2,
+  DEPLOYED_STACK,
+  REGION,
+  REMEDIATION,
+  REMEDIATION_INPUT,
+  ROLE,
+  ROLE_ARN,
+  RULE,
+  STACK_NAME,
+  TRUST,
+  evaluation,
+  solvedWorld,
+  type AwsWorld,
+  type WorldStubs,
+} from '../fixtures/config-remediation/aws-world';
+import { CREDENTIALS, FACTS_FILES, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/config-remediation/gather-world';
 import { MockedSession, awsError } from '../support/mocked-session';
 
-const ACCOUNT = '111122223333';
-const REGION = 'eu-west-1';
-const STACK_NAME = 'DopLab-config-remediation';
-const RULE = 'doplab-s3-bucket-versioning-enabled';
-const B1 = 'doplab-config-remediation-invoicesbucket57fcb164-k2mq8x1vz0ab';
-const B2 = 'doplab-config-remediation-reportsbucket4e7c5994-7hd3nw5rj1te';
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/DopLab-config-remediation-automation`;
-const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const FIXTURES = join(__dirname, '..', 'fixtures', 'config-remediation');
-const SDK_MODULES = [configSdk, iamSdk, cloudformationSdk];
 
 const CHECK_IDS = ['remediation-document', 'remediation-automatic', 'automation-role-trusted', 'automation-role-permissions', 'buckets-compliant'] as const;
 type CheckId = (typeof CHECK_IDS)[number];
@@ -289,50 +293,32 @@ describe('config-remediation checker', () => {
     });
   });
 
+  describe('the shipped examples, recorded through the real gather', () => {
+    it.each(Object.keys(FACTS_FILES))('%s.json is what gather records from its world (regenerate with write-facts.ts)', async (name) => {
+      expect(FACTS_FILES[name].path).toBe(lab.examples[name as keyof typeof lab.examples]);
+      const shipped = load(FACTS_FILES[name].path);
+      expect(JSON.parse(JSON.stringify(await freshFactsFile(name)))).toEqual(shipped);
+    });
+  });
+
   describe('gather', () => {
-    let cfg: AwsClientStub<ConfigServiceClient>;
-    let iam: AwsClientStub<IAMClient>;
-    let cloudformation: AwsClientStub<CloudFormationClient>;
-
-    beforeEach(() => {
-      cfg = mockClient(ConfigServiceClient);
-      iam = mockClient(IAMClient);
-      cloudformation = mockClient(CloudFormationClient);
-      cloudformation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves(DEPLOYED_STACK);
-    });
+    let stubs: WorldStubs | undefined;
     afterEach(() => {
-      cfg.restore();
-      iam.restore();
-      cloudformation.restore();
+      stubs?.restore();
+      stubs = undefined;
     });
 
-    function mockSolvedAccount(): void {
-      cfg.on(DescribeRemediationConfigurationsCommand).resolves({ RemediationConfigurations: [REMEDIATION] });
-      cfg.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [evaluation(B1, 'COMPLIANT'), evaluation(B2, 'COMPLIANT')] });
-      cfg.on(DescribeRemediationExecutionStatusCommand).resolves({ RemediationExecutionStatuses: [execution(B1), execution(B2)] });
-      iam.on(GetRoleCommand).resolves({ Role: ROLE });
-      iam.on(SimulatePrincipalPolicyCommand).resolves({
-        EvaluationResults: [B1, B2].map((b) => ({
-          EvalActionName: 's3:PutBucketVersioning',
-          EvalResourceName: `arn:aws:s3:::${b}`,
-          EvalDecision: 'allowed' as const,
-          ResourceSpecificResults: [{ EvalResourceName: `arn:aws:s3:::${b}`, EvalResourceDecision: 'allowed' as const }],
-        })),
-        IsTruncated: false,
-      });
-    }
-
-    async function gather(region = REGION) {
+    /** Gathers in `region` through the real engine and middleware from the world's AWS answers (test/fixtures/config-remediation). */
+    async function gather(world: AwsWorld = solvedWorld(), fault?: (s: WorldStubs) => void, region = REGION) {
       const actions: string[] = [];
       const listener: CallListener = (action) => actions.push(action);
-      const session = new MockedSession({ region, credentials: CREDENTIALS }, SDK_MODULES);
-      const file = await gatherFacts(checker, session, { identity: { ...IDENTITY, region }, listener });
-      return { facts: file.facts, actions };
+      const gathered = await gatherWorld(world, fault, listener, region);
+      stubs = gathered.stubs;
+      return { facts: gathered.file.facts, actions, cfg: gathered.stubs.cfg, iam: gathered.stubs.iam };
     }
 
     it('sends exactly the declared read-only calls, with the lab rule, buckets and role', async () => {
-      mockSolvedAccount();
-      const { facts, actions } = await gather();
+      const { facts, actions, cfg, iam } = await gather();
       expect(cfg.commandCalls(DescribeRemediationConfigurationsCommand).map((c) => c.args[0].input)).toEqual([{ ConfigRuleNames: [RULE] }]);
       expect(cfg.commandCalls(GetComplianceDetailsByConfigRuleCommand).map((c) => c.args[0].input)).toEqual([
         { ConfigRuleName: RULE, ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE'], Limit: 100 },
@@ -352,8 +338,7 @@ describe('config-remediation checker', () => {
     });
 
     it('simulates on bucket ARNs of the partition of the lab region (aws-cn)', async () => {
-      mockSolvedAccount();
-      await gather('cn-north-1');
+      const { iam } = await gather(solvedWorld(), undefined, 'cn-north-1');
       expect(iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input.ResourceArns)).toEqual([[`arn:aws-cn:s3:::${B1}`, `arn:aws-cn:s3:::${B2}`]]);
     });
 
@@ -367,14 +352,14 @@ describe('config-remediation checker', () => {
         finished = Math.max(finished, round);
         return answer();
       };
-      mockSolvedAccount();
-      cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => DEPLOYED_STACK));
-      cfg.on(DescribeRemediationConfigurationsCommand).callsFake(slow('DescribeRemediationConfigurations', () => ({ RemediationConfigurations: [REMEDIATION] })));
-      cfg.on(GetComplianceDetailsByConfigRuleCommand).callsFake(slow('GetComplianceDetailsByConfigRule', () => ({ EvaluationResults: [] })));
-      cfg.on(DescribeRemediationExecutionStatusCommand).callsFake(slow('DescribeRemediationExecutionStatus', () => ({ RemediationExecutionStatuses: [] })));
-      iam.on(GetRoleCommand).callsFake(slow('GetRole', () => ({ Role: ROLE })));
-      iam.on(SimulatePrincipalPolicyCommand).callsFake(slow('SimulatePrincipalPolicy', () => ({ EvaluationResults: [] })));
-      await gather();
+      await gather(solvedWorld(), ({ cloudformation, cfg, iam }) => {
+        cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => ({ Stacks: DEPLOYED_STACK })));
+        cfg.on(DescribeRemediationConfigurationsCommand).callsFake(slow('DescribeRemediationConfigurations', () => ({ RemediationConfigurations: [REMEDIATION] })));
+        cfg.on(GetComplianceDetailsByConfigRuleCommand).callsFake(slow('GetComplianceDetailsByConfigRule', () => ({ EvaluationResults: [] })));
+        cfg.on(DescribeRemediationExecutionStatusCommand).callsFake(slow('DescribeRemediationExecutionStatus', () => ({ RemediationExecutionStatuses: [] })));
+        iam.on(GetRoleCommand).callsFake(slow('GetRole', () => ({ Role: ROLE })));
+        iam.on(SimulatePrincipalPolicyCommand).callsFake(slow('SimulatePrincipalPolicy', () => ({ EvaluationResults: [] })));
+      });
       expect(rounds).toEqual({
         DescribeStacks: 1,
         DescribeRemediationConfigurations: 2,
@@ -386,28 +371,28 @@ describe('config-remediation checker', () => {
     });
 
     it('follows every page of compliance results', async () => {
-      mockSolvedAccount();
-      cfg.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [evaluation(B1, 'COMPLIANT')], NextToken: 'p2' });
-      cfg.on(GetComplianceDetailsByConfigRuleCommand, { NextToken: 'p2' }).resolves({ EvaluationResults: [evaluation(B2, 'COMPLIANT')] });
-      const { facts } = await gather();
+      const { facts, cfg } = await gather(solvedWorld(), ({ cfg }) => {
+        cfg.on(GetComplianceDetailsByConfigRuleCommand).resolves({ EvaluationResults: [evaluation(B1, 'COMPLIANT')], NextToken: 'p2' });
+        cfg.on(GetComplianceDetailsByConfigRuleCommand, { NextToken: 'p2' }).resolves({ EvaluationResults: [evaluation(B2, 'COMPLIANT')] });
+      });
       expect(cfg).toHaveReceivedCommandTimes(GetComplianceDetailsByConfigRuleCommand, 2);
       expect(check(run(facts), 'buckets-compliant').status).toBe('PASS');
     });
 
     it('reads no role when the remediation names none, and the role checks fail rather than error', async () => {
-      mockSolvedAccount();
-      cfg.on(DescribeRemediationConfigurationsCommand).resolves({ RemediationConfigurations: [] });
-      const { facts } = await gather();
+      const world = solvedWorld();
+      world.remediations = [];
+      const { facts, iam } = await gather(world);
       expect(iam.calls()).toHaveLength(0);
       expect(facts.role).toBeUndefined();
       expect(run(facts).checks.map((c) => c.status)).toEqual(['FAIL', 'SKIPPED', 'SKIPPED', 'SKIPPED', 'PASS']);
     });
 
     it('records a role that does not exist as null: the trust check fails, the permissions check is skipped', async () => {
-      mockSolvedAccount();
-      iam.on(GetRoleCommand).rejects(awsError('NoSuchEntity', 'The role with name DopLab-config-remediation-automation cannot be found.', 404));
-      iam.on(SimulatePrincipalPolicyCommand).rejects(awsError('NoSuchEntity', 'Could not find role', 404));
-      const { facts } = await gather();
+      const world = solvedWorld();
+      world.role = null;
+      const { facts, iam } = await gather(world);
+      expect(iam).toHaveReceivedCommandTimes(SimulatePrincipalPolicyCommand, 1);
       expect(facts.role).toEqual({ ok: true, value: null });
       const result = run(facts);
       expect(check(result, 'automation-role-trusted').status).toBe('FAIL');
@@ -415,40 +400,50 @@ describe('config-remediation checker', () => {
     });
 
     it('fails with a redeploy hint, not an AWS error, when the rule was deleted', async () => {
-      mockSolvedAccount();
-      cfg.on(GetComplianceDetailsByConfigRuleCommand).rejects(awsError('NoSuchConfigRuleException', `The ConfigRule '${RULE}' provided in the request is invalid.`));
-      cfg.on(DescribeRemediationExecutionStatusCommand).rejects(awsError('NoSuchConfigRuleException', `The ConfigRule '${RULE}' provided in the request is invalid.`));
-      const { facts } = await gather();
+      const gone = () => awsError('NoSuchConfigRuleException', `The ConfigRule '${RULE}' provided in the request is invalid.`);
+      const { facts } = await gather(solvedWorld(), ({ cfg }) => {
+        cfg.on(GetComplianceDetailsByConfigRuleCommand).rejects(gone());
+        cfg.on(DescribeRemediationExecutionStatusCommand).rejects(gone());
+      });
       expect(facts.compliance).toEqual({ ok: true, value: null });
       expect(facts.executions).toEqual({ ok: true, value: [] });
       expect(check(run(facts), 'buckets-compliant')).toMatchObject({ status: 'FAIL', evidence: { observed: `rule ${RULE} does not exist` } });
     });
 
     it('records AccessDenied on SimulatePrincipalPolicy as an ERROR naming the action, never a crash', async () => {
-      mockSolvedAccount();
-      iam.on(SimulatePrincipalPolicyCommand).rejects(awsError('AccessDenied', 'User is not authorized to perform: iam:SimulatePrincipalPolicy', 403));
-      const { facts } = await gather();
+      const { facts } = await gather(solvedWorld(), ({ iam }) => {
+        iam.on(SimulatePrincipalPolicyCommand).rejects(awsError('AccessDenied', 'User is not authorized to perform: iam:SimulatePrincipalPolicy', 403));
+      });
       expect(facts.simulation).toMatchObject({ ok: false, error: { code: 'ACCESS_DENIED', action: 'iam:SimulatePrincipalPolicy' } });
       const result = run(facts);
       expect(check(result, 'automation-role-permissions')).toMatchObject({ status: 'ERROR', error: { action: 'iam:SimulatePrincipalPolicy' } });
       expect(check(result, 'buckets-compliant').status).toBe('PASS');
     });
 
-    it('rejects with LAB_NOT_DEPLOYED when the stack does not exist', async () => {
-      cloudformation.on(DescribeStacksCommand).rejects(awsError('ValidationError', `Stack with id ${STACK_NAME} does not exist`));
-      const error = await gather().catch((e: unknown) => e);
+    it('rejects with LAB_NOT_DEPLOYED when the stack does not exist, reading nothing else', async () => {
+      const actions: string[] = [];
+      const error = await gatherWorld(
+        solvedWorld(),
+        ({ cloudformation }) => cloudformation.on(DescribeStacksCommand).rejects(awsError('ValidationError', `Stack with id ${STACK_NAME} does not exist`)),
+        (action) => actions.push(action),
+      ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DoplabError);
       expect(error).toMatchObject({ code: 'LAB_NOT_DEPLOYED' });
-      expect(cfg.calls()).toHaveLength(0);
+      expect(actions).toEqual(['cloudformation:DescribeStacks']);
     });
 
     it('refuses PutRemediationConfigurations on a checker client before anything is sent', async () => {
-      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
-      const client = session.readOnlyClient(ConfigServiceClient, REGION);
-      await expect(client.send(new PutRemediationConfigurationsCommand({ RemediationConfigurations: [REMEDIATION] }))).rejects.toThrow(
-        /Refused config:PutRemediationConfigurations: checkers may only read/,
-      );
-      expect(cfg.calls()).toHaveLength(0);
+      const cfg = mockClient(ConfigServiceClient);
+      try {
+        const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
+        const client = session.readOnlyClient(ConfigServiceClient, REGION);
+        await expect(client.send(new PutRemediationConfigurationsCommand({ RemediationConfigurations: [REMEDIATION] }))).rejects.toThrow(
+          /Refused config:PutRemediationConfigurations: checkers may only read/,
+        );
+        expect(cfg.calls()).toHaveLength(0);
+      } finally {
+        cfg.restore();
+      }
     });
   });
 
@@ -565,79 +560,3 @@ describe('config-remediation checker', () => {
     });
   });
 });
-
-// ---------------------------------------------------------------------------------------------
-// Test doubles
-// ---------------------------------------------------------------------------------------------
-
-const DEPLOYED_STACK = {
-  Stacks: [
-    {
-      StackName: STACK_NAME,
-      StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK_NAME}/8c2d4e60-c94a-11f0-8d2e-0a1b2c3d4e5f`,
-      CreationTime: new Date('2026-11-23T10:15:12.447Z'),
-      StackStatus: 'CREATE_COMPLETE' as const,
-      Outputs: [
-        { OutputKey: 'ConfigRuleName', OutputValue: RULE },
-        { OutputKey: 'TargetBucketNames', OutputValue: `${B1},${B2}` },
-        { OutputKey: 'RecorderOwner', OutputValue: 'lab' },
-      ],
-    },
-  ],
-};
-
-const TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole"}]}';
-
-const ROLE = {
-  Path: '/',
-  RoleName: 'DopLab-config-remediation-automation',
-  RoleId: 'AROAYJ4ZXQ7EXAMPLE123',
-  Arn: ROLE_ARN,
-  CreateDate: new Date('2026-11-23T10:50:01.000Z'),
-  // GetRole answers the trust policy URL-encoded.
-  AssumeRolePolicyDocument: encodeURIComponent(TRUST),
-  MaxSessionDuration: 3600,
-};
-
-const REMEDIATION_INPUT: RemediationConfiguration = {
-  ConfigRuleName: RULE,
-  TargetType: 'SSM_DOCUMENT',
-  TargetId: 'AWS-ConfigureS3BucketVersioning',
-  ResourceType: 'AWS::S3::Bucket',
-  Parameters: {
-    BucketName: { ResourceValue: { Value: 'RESOURCE_ID' } },
-    AutomationAssumeRole: { StaticValue: { Values: [ROLE_ARN] } },
-    VersioningState: { StaticValue: { Values: ['Enabled'] } },
-  },
-  Automatic: true,
-  MaximumAutomaticAttempts: 5,
-  RetryAttemptSeconds: 60,
-};
-
-const REMEDIATION: RemediationConfiguration = {
-  ...REMEDIATION_INPUT,
-  ExecutionControls: { SsmControls: { ConcurrentExecutionRatePercentage: 10, ErrorPercentage: 10 } },
-  Arn: `arn:aws:config:${REGION}:${ACCOUNT}:remediation-configuration/${RULE}/6a1f3c2e-8b4d-4e7a-9c10-2f5d8e3b1a74`,
-};
-
-function evaluation(bucket: string, compliance: 'COMPLIANT' | 'NON_COMPLIANT'): EvaluationResult {
-  return {
-    EvaluationResultIdentifier: {
-      EvaluationResultQualifier: { ConfigRuleName: RULE, ResourceType: 'AWS::S3::Bucket', ResourceId: bucket, EvaluationMode: 'DETECTIVE' },
-      OrderingTimestamp: new Date('2026-11-23T10:58:11.020Z'),
-    },
-    ComplianceType: compliance,
-    ResultRecordedTime: new Date('2026-11-23T10:58:12.733Z'),
-    ConfigRuleInvokedTime: new Date('2026-11-23T10:58:11.020Z'),
-  };
-}
-
-function execution(bucket: string): RemediationExecutionStatus {
-  return {
-    ResourceKey: { resourceType: 'AWS::S3::Bucket', resourceId: bucket },
-    State: 'SUCCEEDED',
-    StepDetails: [{ Name: 'ConfigureVersioning', State: 'SUCCEEDED', StartTime: new Date('2026-11-23T10:57:02.118Z'), StopTime: new Date('2026-11-23T10:57:09.540Z') }],
-    InvocationTime: new Date('2026-11-23T10:57:02.118Z'),
-    LastUpdatedTime: new Date('2026-11-23T10:57:09.540Z'),
-  };
-}

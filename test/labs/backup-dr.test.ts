@@ -36,16 +36,12 @@ import {
   RestoreTableToPointInTimeCommand,
   UpdateContinuousBackupsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import * as backupSdk from '@aws-sdk/client-backup';
-import * as cloudformationSdk from '@aws-sdk/client-cloudformation';
-import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { checker } from '../../checkers/backup-dr';
 import { AwsSession } from '../../lib/aws/clients';
 import { INLINE_CODE_LIMIT } from '../../lib/cdk/inline-cleanup';
 import { LAB_TAG_KEY } from '../../lib/contract';
-import { evaluate, gatherFacts } from '../../lib/engine';
+import { evaluate } from '../../lib/engine';
 import type { SolutionContext } from '../../lib/lab';
 import { LAB_ID, Outputs, SECOND_REGION_CONTEXT, SEEDED_ITEM_COUNT, TABLE_NAME, TABLE_TAG, VAULT_NAME } from '../../labs/backup-dr/contract';
 import { lab } from '../../labs/backup-dr/lab';
@@ -62,11 +58,11 @@ import {
   SECOND_VAULT_ARN,
   TABLE_ARN,
   VAULT_ARN,
-  mockAccount,
   solvedAccount,
-} from '../support/backup-dr-account';
+} from '../fixtures/backup-dr/aws-world';
+import { gatherWorld } from '../fixtures/backup-dr/gather-world';
 import { templateBody } from '../support/lab-synth';
-import { MockedSession, awsError } from '../support/mocked-session';
+import { awsError } from '../support/mocked-session';
 
 type Log = (...args: unknown[]) => void;
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
@@ -410,15 +406,9 @@ describe('backup-dr solution', () => {
     // The account as AWS describes it after those calls (jobs settled), read back by the real gather.
     const account = solvedAccount();
     account.plans = [{ id: 'plan-1', name: plan.BackupPlan!.BackupPlanName!, rules: plan.BackupPlan!.Rules as never, selections: [{ id: 'sel-1', selection: selection.BackupSelection! }] }];
-    const stubs = { cloudformation: mockClient(CloudFormationClient), dynamodb: mockClient(DynamoDBClient), backup: mockClient(BackupClient) };
-    try {
-      mockAccount(stubs, account);
-      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, [cloudformationSdk, dynamodbSdk, backupSdk]);
-      const gathered = await gatherFacts(checker, session, { identity: { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/x/y`, region: REGION } });
-      const result = evaluate(checker.checks, gathered.facts, { lab: LAB_ID, account: ACCOUNT, region: REGION, source: 'facts-file' });
-      expect(result.checks.filter((c) => c.status !== 'PASS')).toEqual([]);
-    } finally {
-      Object.values(stubs).forEach((s) => s.restore());
-    }
+    const { stubs, file } = await gatherWorld(account);
+    for (const stub of Object.values(stubs)) stub.restore();
+    const result = evaluate(checker.checks, file.facts, { lab: LAB_ID, account: ACCOUNT, region: REGION, source: 'facts-file' });
+    expect(result.checks.filter((c) => c.status !== 'PASS')).toEqual([]);
   });
 });

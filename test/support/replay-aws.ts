@@ -50,7 +50,9 @@ interface Middlewared {
 /** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld` and, but for one, `FACTS_FILES`. */
 export const REPLAYABLE_LABS = [
   'artifact-repositories',
+  'backup-dr',
   'codedeploy-blue-green',
+  'config-remediation',
   'eventbridge-incidents',
   'lambda-canary',
   'permission-boundaries',
