@@ -25,6 +25,8 @@ export type Protocol = 'AwsJson1_0Protocol' | 'AwsJson1_1Protocol' | 'AwsRestJso
 export interface RecordedExchange {
   readonly clientName: string;
   readonly commandName: string;
+  /** The client's region (config.region): one endpoint URL serves every region, told apart by the request's SigV4 scope. */
+  readonly region: string;
   readonly protocol: Protocol;
   /** The SDK package of the client, e.g. `@aws-sdk/client-ec2`. */
   readonly sdk: string;
@@ -44,7 +46,7 @@ export interface Recording {
 
 interface Middlewared {
   middlewareStack: { add(middleware: unknown, options: object): void };
-  config: { protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string } } };
+  config: { region?: () => Promise<string>; protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string } } };
 }
 
 /** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld` and, but for one, `FACTS_FILES`. */
@@ -56,6 +58,7 @@ export const REPLAYABLE_LABS = [
   'permission-boundaries',
   'scaling-self-healing',
   'ssm-fleet-compliance',
+  'stacksets-multi-region',
 ] as const;
 
 const SDK_OF_CLIENT = new Map<string, string>();
@@ -84,6 +87,7 @@ export async function recordSolvedGather(lab: string): Promise<Recording> {
           const base = {
             clientName: context.clientName,
             commandName: context.commandName,
+            region: (await c.config.region?.()) ?? '',
             protocol,
             sdk: sdkOf(context.clientName, world.SDK_MODULES),
             input: args.input,
@@ -249,8 +253,13 @@ function operationKey(method: string, path: string, target: string | undefined, 
   return `${method} ${path.split('?')[0]}`;
 }
 
-/** The parameters of a request as `name=value` tokens: form fields, or the JSON body's leaves, or the query string. */
-function tokens(path: string, query: string, body: string): Set<string> {
+/** The region of a SigV4 credential scope (`Credential=AKID/20261127/<region>/<service>/aws4_request`). */
+function regionOfAuthorization(authorization: string | undefined): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1];
+}
+
+/** The parameters of a request as `name=value` tokens: form fields, or the JSON body's leaves, or the query string; and its region. */
+function tokens(path: string, query: string, body: string, region: string | undefined): Set<string> {
   const out = new Set<string>();
   const add = (prefix: string, value: unknown): void => {
     if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) add(`${prefix}.${k}`, v);
@@ -265,6 +274,7 @@ function tokens(path: string, query: string, body: string): Set<string> {
   }
   for (const [k, v] of new URLSearchParams(query)) out.add(`?${k}=${v}`);
   out.add(`path=${decodeURIComponent(path)}`);
+  if (region) out.add(`region=${region}`);
   return out;
 }
 
@@ -291,7 +301,7 @@ export class ReplayAws {
       const { method, path, query, target, body } = exchange.request;
       const key = operationKey(method, path, target, body);
       const list = byOperation.get(key) ?? [];
-      list.push({ exchange, tokens: tokens(path, query, body), answer: wireAnswer(exchange) });
+      list.push({ exchange, tokens: tokens(path, query, body, exchange.region), answer: wireAnswer(exchange) });
       byOperation.set(key, list);
     }
     const requests: ReplayedRequest[] = [];
@@ -305,7 +315,7 @@ export class ReplayAws {
         const target = req.headers['x-amz-target'] as string | undefined;
         const key = operationKey(req.method ?? 'GET', path, target, body);
         const candidates = byOperation.get(key) ?? [];
-        const mine = tokens(path, query, body);
+        const mine = tokens(path, query, body, regionOfAuthorization(req.headers.authorization));
         let best: (typeof candidates)[number] | undefined;
         let bestScore = -1;
         for (const candidate of candidates) {
