@@ -3,7 +3,7 @@
 // solved.json`, every request it sends is one the recorded gather sent, and it sends each of them.
 // Nothing here is timed: bench/run.ts measures.
 import { join } from 'node:path';
-import { CloudWatchLogsClient, DescribeLogGroupsCommand, type DescribeLogGroupsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, type DescribeLogGroupsResponse } from '@aws-sdk/client-cloudwatch-logs';
 import type { LabResult } from '../../lib/checker';
 import { REPLAYABLE_LABS, ReplayAws, recordSolvedGather, wireAnswer } from '../support/replay-aws';
 import { ROOT, doplabAsync, isolatedEnv } from './helpers';
@@ -64,7 +64,7 @@ describe('the replay endpoint', () => {
         const logs = new CloudWatchLogsClient({ region: read.region, endpoint: replay.url, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
         try {
           const answer = await logs.send(new DescribeLogGroupsCommand(read.input));
-          expect(answer.logGroups?.map((g) => g.logGroupArn)).toEqual((read.output as DescribeLogGroupsCommandOutput).logGroups?.map((g) => g.logGroupArn));
+          expect(answer.logGroups?.map((g) => g.logGroupArn)).toEqual((read.output as DescribeLogGroupsResponse).logGroups?.map((g) => g.logGroupArn));
           expect(answer.logGroups?.[0].logGroupArn).toContain(`:logs:${read.region}:`);
         } finally {
           logs.destroy();
