@@ -57,6 +57,7 @@ export const REPLAYABLE_LABS = [
   'lambda-canary',
   'permission-boundaries',
   'scaling-self-healing',
+  'security-monitoring',
   'ssm-fleet-compliance',
   'stacksets-multi-region',
 ] as const;
