@@ -13,11 +13,12 @@ import {
   ListStackSetOperationsCommand,
   ListStackSetsCommand,
   UpdateStackSetCommand,
+  type CreateStackSetCommandInput,
 } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { MockedSession, awsError } from '../support/mocked-session';
-import { ACCOUNT, ADMIN, EXECUTION, INSTANCE_STACK_IDS, REGION, SECOND, STACK_NAME, STACK_OUTPUTS, mockWorld, newStubs, solvedWorld, type WorldStubs } from '../fixtures/stacksets-multi-region/aws-world';
+import { ACCOUNT, ADMIN, EXECUTION, INSTANCE_STACK_IDS, REGION, SECOND, STACK_NAME, STACK_OUTPUTS, mockWorld, newStubs, solvedWorld, startingWorld, type AwsWorld, type WorldStubs } from '../fixtures/stacksets-multi-region/aws-world';
 import { CREDENTIALS, FACTS_FILES, IDENTITY, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/stacksets-multi-region/gather-world';
 import { checker, MAX_STACK_SETS, type StackSetsMultiRegionFacts } from '../../checkers/stacksets-multi-region';
 import { AwsSession, isReadOnlyAction, type AwsOptions, type CallListener } from '../../lib/aws/clients';
@@ -425,13 +426,15 @@ describe('stacksets-multi-region checker', () => {
   });
 
   describe('solution', () => {
+    let stubs: WorldStubs;
     let cloudformation: AwsClientStub<CloudFormationClient>;
     const solve = makeSolve({ pollMs: 0, timeoutMs: 60_000 });
 
     beforeEach(() => {
-      cloudformation = mockClient(CloudFormationClient);
+      stubs = newStubs();
+      cloudformation = stubs.cloudformation;
     });
-    afterEach(() => cloudformation.restore());
+    afterEach(() => stubs.restore());
 
     function context(lines: string[] = []): SolutionContext<typeof Outputs> {
       const session = new AwsSession({ region: REGION, credentials: CREDENTIALS });
@@ -444,11 +447,18 @@ describe('stacksets-multi-region checker', () => {
       };
     }
 
-    /** A fresh account: no StackSet yet; every operation runs once, then succeeds. */
-    function mockFreshAccount(): void {
-      cloudformation.on(DescribeStackSetCommand).rejects(awsError('StackSetNotFoundException', `StackSet ${SOLUTION_STACK_SET_NAME} not found`));
-      cloudformation.on(CreateStackSetCommand).resolves({ StackSetId: `${SOLUTION_STACK_SET_NAME}:3f1c2a9e-6b4d-4e8a-9c1f-2d7b5e0a8c34` });
-      cloudformation.on(ListStackInstancesCommand).resolves({ Summaries: [] });
+    /**
+     * The account in `world` (by default the starting one: no StackSet yet) answering the solution's reads;
+     * CreateStackSet adds its StackSet to the world; every operation runs once, then succeeds.
+     */
+    function mockAccount(world: AwsWorld = startingWorld()): void {
+      mockWorld(world, stubs);
+      cloudformation.on(CreateStackSetCommand).callsFake((input: CreateStackSetCommandInput) => {
+        const { StackSetName, Description, TemplateBody, Parameters, Tags, AdministrationRoleARN, ExecutionRoleName, PermissionModel } = input;
+        const StackSetId = `${StackSetName}:3f1c2a9e-6b4d-4e8a-9c1f-2d7b5e0a8c34`;
+        world.stackSets.push({ StackSetName, StackSetId, Description, TemplateBody, Parameters, Tags, AdministrationRoleARN, ExecutionRoleName, PermissionModel, Status: 'ACTIVE' });
+        return { StackSetId };
+      });
       cloudformation.on(CreateStackInstancesCommand).resolves({ OperationId: 'op-create' });
       cloudformation.on(UpdateStackSetCommand).resolves({ OperationId: 'op-update' });
       cloudformation.on(DetectStackSetDriftCommand).resolves({ OperationId: 'op-drift' });
@@ -468,7 +478,7 @@ describe('stacksets-multi-region checker', () => {
       });
 
     it('creates the StackSet with the lab roles, rolls out to both regions in parallel, updates the parameter and detects drift, waiting for each operation', async () => {
-      mockFreshAccount();
+      mockAccount();
       const lines: string[] = [];
       await solve(context(lines));
 
@@ -515,9 +525,7 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('reuses an existing StackSet and its instances when run again', async () => {
-      mockFreshAccount();
-      cloudformation.on(DescribeStackSetCommand).resolves({ StackSet: { StackSetName: SOLUTION_STACK_SET_NAME, Status: 'ACTIVE' } });
-      cloudformation.on(ListStackInstancesCommand).resolves({ Summaries: [{ Region: REGION, Account: ACCOUNT }, { Region: SECOND, Account: ACCOUNT }] });
+      mockAccount(solvedWorld());
       await solve(context());
       expect(cloudformation).toHaveReceivedCommandTimes(CreateStackSetCommand, 0);
       expect(cloudformation).toHaveReceivedCommandTimes(CreateStackInstancesCommand, 0);
@@ -526,7 +534,7 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('stops with the operation status reason when an operation fails', async () => {
-      mockFreshAccount();
+      mockAccount();
       cloudformation
         .on(DescribeStackSetOperationCommand, { OperationId: 'op-create' })
         .resolves({ StackSetOperation: { OperationId: 'op-create', Status: 'FAILED', StatusReason: 'Operation failed in region us-east-1.' } });
@@ -540,18 +548,18 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('gives up waiting with a TIMEOUT error that names the operation', async () => {
-      mockFreshAccount();
+      mockAccount();
       cloudformation.on(DescribeStackSetOperationCommand, { OperationId: 'op-create' }).resolves({ StackSetOperation: { OperationId: 'op-create', Status: 'RUNNING' } });
       await expect(makeSolve({ pollMs: 0, timeoutMs: 0 })(context())).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('op-create is still RUNNING') });
     });
 
     it('leaves a state that passes every check', async () => {
-      mockFreshAccount();
+      mockAccount();
       await solve(context());
       const create = cloudformation.commandCalls(CreateStackSetCommand)[0].args[0].input;
       const update = cloudformation.commandCalls(UpdateStackSetCommand)[0].args[0].input;
       const instances = cloudformation.commandCalls(CreateStackInstancesCommand)[0].args[0].input;
-      cloudformation.restore();
+      stubs.restore();
 
       // The account as AWS describes it after those calls, read back by gather.
       const world = solvedWorld();
@@ -570,8 +578,9 @@ describe('stacksets-multi-region checker', () => {
       world.operations = { [name]: world.operations[SOLUTION_STACK_SET_NAME].map((op) => ({ ...op, OperationPreferences: { ...op.OperationPreferences, ...instances.OperationPreferences } })) };
       for (const stack of world.stacks) stack.Parameters = update.Parameters;
       for (const groups of Object.values(world.logGroups)) groups[0].retentionInDays = Number(update.Parameters?.[0].ParameterValue);
-      const { stubs, file } = await gatherWorld(world);
-      stubs.restore();
+      const read = await gatherWorld(world);
+      read.stubs.restore();
+      const file = read.file;
       expect(run(file.facts).checks.filter((c) => c.status !== 'PASS')).toEqual([]);
     });
   });
