@@ -6,7 +6,8 @@
 // aws-sdk-client-mock answers that record facts/solved.json) in a MockedSession, whose clients run their
 // real middleware down to the HTTP request. A middleware of ours sees each serialized request (method,
 // path, query, X-Amz-Target, body) and the output or error the mock answered.
-// Replaying: each request is matched to a recorded one (same operation; then the most equal parameters),
+// Replaying: each request is matched to a recorded one (same operation; then the most equal parameters and
+// region: the client's region recorded, the request's read from its SigV4 credential scope, as one URL serves all),
 // and answered with the recorded output serialized by the SDK's own shape serializers (@aws-sdk/core
 // protocols) from the operation's output schema: JSON for awsJson1_0/1_1 and restJson (epoch-second
 // timestamps), XML for awsQuery (`<XResponse><XResult>`) and ec2Query (`<XResponse>`), ISO timestamps.
