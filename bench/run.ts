@@ -439,7 +439,7 @@ async function servedByReplay(lab: string): Promise<Served> {
     await calibrate.stop();
   }
   const file = join(PLAN_DIR, `${lab}.json`);
-  writeFileSync(file, planJson({ lab, rounds: plan.map((round) => round.map((e) => ({ sdk: e.sdk, client: e.clientName, command: e.commandName, input: e.input }))) }));
+  writeFileSync(file, planJson({ lab, rounds: plan.map((round) => round.map((e) => ({ sdk: e.sdk, client: e.clientName, region: e.region, command: e.commandName, input: e.input }))) }));
   return {
     region: recording.region,
     start: (latencyMs) => ReplayAws.start(recording, { latencyMs }),

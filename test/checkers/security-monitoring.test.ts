@@ -1,30 +1,30 @@
 import 'aws-sdk-client-mock-jest';
-import * as cloudformationSdk from '@aws-sdk/client-cloudformation';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import * as cloudtrailSdk from '@aws-sdk/client-cloudtrail';
-import { CloudTrailClient, GetTrailCommand, GetTrailStatusCommand, UpdateTrailCommand } from '@aws-sdk/client-cloudtrail';
-import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
-import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
-import { CloudWatchLogsClient, DescribeMetricFiltersCommand, PutMetricFilterCommand, TestMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import * as kmsSdk from '@aws-sdk/client-kms';
-import { CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetTrailCommand, GetTrailStatusCommand, UpdateTrailCommand, type UpdateTrailCommandInput } from '@aws-sdk/client-cloudtrail';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeMetricFiltersCommand, PutMetricFilterCommand, TestMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { MockedSession, awsError } from '../support/mocked-session';
 import {
   ACCOUNT,
   alarm,
-  filter,
   KEY_ARN,
   matchesOf,
   OUTPUTS,
   REGION,
-  solvedFacts as buildSolved,
-  startingFacts,
+  STACK_NAME,
   TOPIC_ARN,
   TRAIL_ARN,
+  mockWorld,
+  newStubs,
+  solvedWorld,
+  startingWorld,
   trail,
-} from '../support/security-monitoring-facts';
+  type AnswerWrapper,
+  type AwsWorld,
+  type WorldStubs,
+} from '../fixtures/security-monitoring/aws-world';
+import { CREDENTIALS, FACTS_FILES, IDENTITY, SDK_MODULES, freshFactsFile } from '../fixtures/security-monitoring/gather-world';
 import {
   checker,
   cloudTrailRequests,
@@ -36,21 +36,20 @@ import { AwsSession, isReadOnlyAction } from '../../lib/aws/clients';
 import type { LabResult } from '../../lib/checker';
 import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
 import { loadFactsFile } from '../../lib/facts-file';
+import { isoDates } from '../../lib/sdk-facts';
 import type { SolutionContext } from '../../lib/lab';
 import { solutionActions } from '../../labs/security-monitoring/calls';
 import { CONTROLS, Outputs, SAMPLE_LINES, TRAIL_LOG_GROUP_NAME, type ControlId } from '../../labs/security-monitoring/contract';
 import { lab } from '../../labs/security-monitoring/lab';
 import { SOLUTION_FILTERS, SOLUTION_NAMESPACE, solutionKeyPolicy, solve } from '../../labs/security-monitoring/solution';
 
-const STACK_NAME = 'DopLab-security-monitoring';
-const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const CIS = CONTROLS.map((c) => `cis-${c.id}`);
 const CHECK_IDS = ['trail-integrity', ...CIS, 'alarms-receive-data'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures are edited freely in tests
 type Mutable = { -readonly [K in keyof SecurityMonitoringFacts]: any };
-const solved = () => buildSolved() as Mutable;
+const load = (path: string) => loadFactsFile(path, checker.labId, checker.factsSchema);
+const solved = () => structuredClone(load(lab.examples.solved).facts) as Mutable;
 
 function run(facts: SecurityMonitoringFacts | Mutable): LabResult {
   return evaluate(checker.checks, facts as SecurityMonitoringFacts, { lab: checker.labId, account: ACCOUNT, region: REGION, source: 'facts-file' });
@@ -125,9 +124,10 @@ describe('security-monitoring checker', () => {
       expect(result.score).toBe(100);
     });
 
-    it('ships the facts the support builder makes', () => {
-      expect(loadFactsFile(lab.examples.starting, checker.labId, checker.factsSchema).facts).toEqual(startingFacts());
-      expect(loadFactsFile(lab.examples.solved, checker.labId, checker.factsSchema).facts).toEqual(buildSolved());
+    it.each(Object.keys(FACTS_FILES))('ships the %s facts exactly as gather records them today (regenerate with write-facts.ts)', async (name) => {
+      const fresh = await freshFactsFile(name);
+      expect(JSON.parse(JSON.stringify(fresh))).toEqual(fresh);
+      expect(fresh).toEqual(load(FACTS_FILES[name].path));
     });
 
     it('scores the partial state: trail fixed and three controls done, the rest failing and alarms-receive-data skipped', () => {
@@ -215,7 +215,7 @@ describe('security-monitoring checker', () => {
     it('fails a control whose only alarm watches a misspelled metric, with the typo hint', () => {
       const facts = solved();
       facts.alarms.value.MetricAlarms = facts.alarms.value.MetricAlarms.map((a: { MetricName: string }) =>
-        a.MetricName === 'CloudTrailChanges' ? alarm('security-cloudtrail-changes', 'CloudtrailChanges') : a,
+        a.MetricName === 'CloudTrailChanges' ? isoDates(alarm('security-cloudtrail-changes', 'CloudtrailChanges')) : a,
       );
       const verdict = check(run(facts), 'cis-cloudtrail-changes');
       expect(verdict.status).toBe('FAIL');
@@ -294,66 +294,26 @@ describe('security-monitoring checker', () => {
   });
 
   describe('gather', () => {
-    const DEPLOYED = {
-      Stacks: [
-        {
-          StackName: STACK_NAME,
-          StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK_NAME}/5b8e2f10-c94a-11f0-8d2e-0a1b2c3d4e5f`,
-          CreationTime: new Date('2026-11-27T10:01:12.447Z'),
-          StackStatus: 'CREATE_COMPLETE' as const,
-          Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-        },
-      ],
-    };
-    let trails: AwsClientStub<CloudTrailClient>;
-    let kms: AwsClientStub<KMSClient>;
-    let logs: AwsClientStub<CloudWatchLogsClient>;
-    let cloudwatch: AwsClientStub<CloudWatchClient>;
-    let cloudformation: AwsClientStub<CloudFormationClient>;
+    let stubs: WorldStubs;
 
     beforeEach(() => {
-      trails = mockClient(CloudTrailClient);
-      kms = mockClient(KMSClient);
-      logs = mockClient(CloudWatchLogsClient);
-      cloudwatch = mockClient(CloudWatchClient);
-      cloudformation = mockClient(CloudFormationClient);
-      cloudformation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves(DEPLOYED);
+      stubs = newStubs();
     });
 
-    afterEach(() => {
-      for (const stub of [trails, kms, logs, cloudwatch, cloudformation]) stub.restore();
-    });
-
-    function mockSolvedAccount(): void {
-      const ids = Object.keys(SOLUTION_FILTERS) as ControlId[];
-      trails.on(GetTrailCommand).resolves({ Trail: trail({ LogFileValidationEnabled: true, KmsKeyId: KEY_ARN }) });
-      trails.on(GetTrailStatusCommand).resolves({ IsLogging: true, LatestDeliveryTime: new Date('2026-11-27T10:30:00Z') });
-      kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'Enabled', CreationDate: new Date('2026-11-27T10:10:00Z') } });
-      kms.on(GetKeyPolicyCommand).resolves({ Policy: solutionKeyPolicy('aws', ACCOUNT, TRAIL_ARN), PolicyName: 'default' });
-      logs.on(DescribeMetricFiltersCommand).resolves({ metricFilters: ids.map((id) => filter(id, SOLUTION_FILTERS[id].pattern, SOLUTION_FILTERS[id].metricName)) });
-      logs.on(TestMetricFilterCommand).callsFake((input: { filterPattern: string }) => {
-        const id = ids.find((i) => SOLUTION_FILTERS[i].pattern === input.filterPattern)!;
-        return { matches: matchesOf(control(id).positives.map((p) => p.line)) };
-      });
-      cloudwatch.on(DescribeAlarmsCommand).resolves({
-        MetricAlarms: [
-          ...ids.map((id) => ({ ...alarm(`security-${id}`, SOLUTION_FILTERS[id].metricName), StateUpdatedTimestamp: new Date('2026-11-27T10:31:02.118Z'), AlarmConfigurationUpdatedTimestamp: new Date('2026-11-27T10:20:11.402Z'), StateTransitionedTimestamp: new Date('2026-11-27T10:31:02.118Z') })),
-          { AlarmName: 'unrelated-cpu', Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', AlarmActions: ['arn:aws:sns:eu-west-1:111122223333:ops'] },
-        ],
-        CompositeAlarms: [],
-      });
-    }
+    afterEach(() => stubs.restore());
 
     async function gather() {
       const actions: string[] = [];
-      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, [cloudtrailSdk, kmsSdk, logsSdk, cloudwatchSdk, cloudformationSdk]);
+      const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
       const file = await gatherFacts(checker, session, { identity: IDENTITY, listener: (action) => actions.push(action) });
       return { facts: file.facts, actions };
     }
 
     it('sends exactly the declared read-only calls, each TestMetricFilter with every sample line', async () => {
-      mockSolvedAccount();
+      mockWorld(solvedWorld(), stubs);
+      const { trails, kms, logs, cloudwatch } = stubs;
       const { facts, actions } = await gather();
+      expect(stubs.cloudformation.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input)).toEqual([{ StackName: STACK_NAME }]);
       expect(trails.commandCalls(GetTrailCommand).map((c) => c.args[0].input)).toEqual([{ Name: TRAIL_ARN }]);
       expect(trails.commandCalls(GetTrailStatusCommand).map((c) => c.args[0].input)).toEqual([{ Name: TRAIL_ARN }]);
       expect(kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: KEY_ARN }]);
@@ -377,24 +337,16 @@ describe('security-monitoring checker', () => {
     it('needs three sequential round trips: the stack, then the trail, status, filters and alarms together, then the key and the tests', async () => {
       let finished = 0;
       const rounds: Record<string, number> = {};
-      const slow =
-        <I, T>(name: string, answer: (input: I) => T) =>
-        async (input: I) => {
+      const slow: AnswerWrapper =
+        (name, answer) =>
+        async (input) => {
           const round = finished + 1;
           rounds[name] = Math.max(rounds[name] ?? 0, round);
           await new Promise((resolve) => setTimeout(resolve, 20));
           finished = Math.max(finished, round);
           return answer(input);
         };
-      cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => DEPLOYED));
-      const trailAnswer = { Trail: trail({ LogFileValidationEnabled: true, KmsKeyId: KEY_ARN }) };
-      trails.on(GetTrailCommand).callsFake(slow('GetTrail', () => trailAnswer));
-      trails.on(GetTrailStatusCommand).callsFake(slow('GetTrailStatus', () => ({ IsLogging: true })));
-      kms.on(DescribeKeyCommand).callsFake(slow('DescribeKey', () => ({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } })));
-      kms.on(GetKeyPolicyCommand).callsFake(slow('GetKeyPolicy', () => ({ Policy: solutionKeyPolicy('aws', ACCOUNT, TRAIL_ARN) })));
-      logs.on(DescribeMetricFiltersCommand).callsFake(slow('DescribeMetricFilters', () => ({ metricFilters: [filter('root-usage', SOLUTION_FILTERS['root-usage'].pattern, 'RootAccountUsage')] })));
-      logs.on(TestMetricFilterCommand).callsFake(slow('TestMetricFilter', () => ({ matches: [] })));
-      cloudwatch.on(DescribeAlarmsCommand).callsFake(slow('DescribeAlarms', () => ({ MetricAlarms: [], CompositeAlarms: [] })));
+      mockWorld(solvedWorld(), stubs, slow);
       await gather();
       expect(rounds).toEqual({
         DescribeStacks: 1,
@@ -409,19 +361,20 @@ describe('security-monitoring checker', () => {
     });
 
     it('reads no key when the trail has none, and records a deleted trail as null', async () => {
-      mockSolvedAccount();
-      trails.on(GetTrailCommand).resolves({ Trail: trail() });
+      mockWorld({ ...solvedWorld(), trail: trail() }, stubs);
       expect((await gather()).facts.key).toEqual({ ok: true, value: null });
-      expect(kms.calls()).toHaveLength(0);
-      trails.on(GetTrailCommand).rejects(awsError('TrailNotFoundException', 'Unknown trail'));
-      trails.on(GetTrailStatusCommand).rejects(awsError('TrailNotFoundException', 'Unknown trail'));
+      expect(stubs.kms.calls()).toHaveLength(0);
+      stubs.restore();
+      // GetTrail and GetTrailStatus on a deleted trail answer TrailNotFoundException.
+      stubs = mockWorld({ ...solvedWorld(), trail: null });
       const { facts } = await gather();
-      expect([facts.trail, facts.logging]).toEqual([{ ok: true, value: null }, { ok: true, value: null }]);
+      expect(stubs.trails.calls().map((c) => (c.args[0] as object).constructor.name).sort()).toEqual(['GetTrailCommand', 'GetTrailStatusCommand']);
+      expect([facts.trail, facts.logging, facts.key]).toEqual([{ ok: true, value: null }, { ok: true, value: null }, { ok: true, value: null }]);
     });
 
     it('records AccessDenied on GetKeyPolicy in the facts, ERRORing trail-integrity only', async () => {
-      mockSolvedAccount();
-      kms.on(GetKeyPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: kms:GetKeyPolicy'));
+      mockWorld(solvedWorld(), stubs);
+      stubs.kms.on(GetKeyPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: kms:GetKeyPolicy'));
       const { facts } = await gather();
       expect(facts.key).toMatchObject({ ok: false, error: { action: 'kms:GetKeyPolicy' } });
       const result = run(facts);
@@ -431,26 +384,25 @@ describe('security-monitoring checker', () => {
   });
 
   describe('solution', () => {
-    let trails: AwsClientStub<CloudTrailClient>;
-    let kms: AwsClientStub<KMSClient>;
-    let logs: AwsClientStub<CloudWatchLogsClient>;
-    let cloudwatch: AwsClientStub<CloudWatchClient>;
+    let stubs: WorldStubs;
 
-    beforeEach(() => {
-      trails = mockClient(CloudTrailClient);
-      kms = mockClient(KMSClient);
-      logs = mockClient(CloudWatchLogsClient);
-      cloudwatch = mockClient(CloudWatchClient);
-      trails.on(GetTrailCommand).resolves({ Trail: trail() });
-      trails.on(UpdateTrailCommand).resolves({});
-      kms.on(CreateKeyCommand).resolves({ KeyMetadata: { KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', Arn: KEY_ARN } });
-      logs.on(PutMetricFilterCommand).resolves({});
-      cloudwatch.on(PutMetricAlarmCommand).resolves({});
-    });
+    /** The solution's reads answered from `world`, its writes acknowledged as AWS does. */
+    function mockAccount(world: AwsWorld): void {
+      stubs = mockWorld(world);
+      // UpdateTrail answers the trail's settings after the update.
+      const { Name, S3BucketName, IncludeGlobalServiceEvents, IsMultiRegionTrail, TrailARN, CloudWatchLogsLogGroupArn, CloudWatchLogsRoleArn, IsOrganizationTrail } = world.trail ?? {};
+      stubs.trails.on(UpdateTrailCommand).callsFake((input: UpdateTrailCommandInput) => ({
+        ...{ Name, S3BucketName, IncludeGlobalServiceEvents, IsMultiRegionTrail, TrailARN, CloudWatchLogsLogGroupArn, CloudWatchLogsRoleArn, IsOrganizationTrail },
+        LogFileValidationEnabled: input.EnableLogFileValidation,
+        KmsKeyId: input.KmsKeyId,
+      }));
+      stubs.kms.on(CreateKeyCommand).resolves({ KeyMetadata: solvedWorld().keys[KEY_ARN].metadata });
+      stubs.logs.on(PutMetricFilterCommand).resolves({});
+      stubs.cloudwatch.on(PutMetricAlarmCommand).resolves({});
+    }
 
-    afterEach(() => {
-      for (const stub of [trails, kms, logs, cloudwatch]) stub.restore();
-    });
+    beforeEach(() => mockAccount(startingWorld()));
+    afterEach(() => stubs.restore());
 
     function context(): SolutionContext<typeof Outputs> {
       const session = new AwsSession({ region: REGION, credentials: CREDENTIALS });
@@ -465,6 +417,7 @@ describe('security-monitoring checker', () => {
 
     it('creates the key, updates the trail, and puts six filters and alarms, sending only what calls.ts lists', async () => {
       await solve(context());
+      const { trails, kms, logs, cloudwatch } = stubs;
       expect(kms.commandCalls(CreateKeyCommand)[0].args[0].input.Policy).toBe(solutionKeyPolicy('aws', ACCOUNT, TRAIL_ARN));
       expect(trails.commandCalls(UpdateTrailCommand).map((c) => c.args[0].input)).toEqual([{ Name: TRAIL_ARN, EnableLogFileValidation: true, KmsKeyId: KEY_ARN }]);
       expect(logs.commandCalls(PutMetricFilterCommand).map((c) => c.args[0].input.metricTransformations)).toEqual(
@@ -477,10 +430,11 @@ describe('security-monitoring checker', () => {
     });
 
     it('reuses the trail\'s key on a second run', async () => {
-      trails.on(GetTrailCommand).resolves({ Trail: trail({ KmsKeyId: KEY_ARN }) });
+      stubs.restore();
+      mockAccount({ ...startingWorld(), trail: trail({ KmsKeyId: KEY_ARN }) });
       await solve(context());
-      expect(kms.calls()).toHaveLength(0);
-      expect(trails.commandCalls(UpdateTrailCommand)[0].args[0].input.KmsKeyId).toBe(KEY_ARN);
+      expect(stubs.kms.calls()).toHaveLength(0);
+      expect(stubs.trails.commandCalls(UpdateTrailCommand)[0].args[0].input.KmsKeyId).toBe(KEY_ARN);
     });
   });
 });

@@ -1,7 +1,6 @@
 import 'aws-sdk-client-mock-jest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as cloudformationSdk from '@aws-sdk/client-cloudformation';
 import {
   CloudFormationClient,
   CreateStackInstancesCommand,
@@ -14,13 +13,14 @@ import {
   ListStackSetOperationsCommand,
   ListStackSetsCommand,
   UpdateStackSetCommand,
-  type StackSetOperationPreferences,
+  type CreateStackSetCommandInput,
 } from '@aws-sdk/client-cloudformation';
-import * as logsSdk from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { MockedSession, awsError } from '../support/mocked-session';
-import { checker, MAX_STACK_SETS, type LabStackSetFacts, type StackSetView, type StackSetsMultiRegionFacts } from '../../checkers/stacksets-multi-region';
+import { ACCOUNT, ADMIN, EXECUTION, INSTANCE_STACK_IDS, REGION, SECOND, STACK_NAME, STACK_OUTPUTS, mockWorld, newStubs, solvedWorld, startingWorld, type AwsWorld, type WorldStubs } from '../fixtures/stacksets-multi-region/aws-world';
+import { CREDENTIALS, FACTS_FILES, IDENTITY, SDK_MODULES, freshFactsFile, gatherWorld } from '../fixtures/stacksets-multi-region/gather-world';
+import { checker, MAX_STACK_SETS, type StackSetsMultiRegionFacts } from '../../checkers/stacksets-multi-region';
 import { AwsSession, isReadOnlyAction, type AwsOptions, type CallListener } from '../../lib/aws/clients';
 import type { LabResult, Status } from '../../lib/checker';
 import { checkerActions, evaluate, gatherFacts } from '../../lib/engine';
@@ -31,17 +31,7 @@ import { lab } from '../../labs/stacksets-multi-region/lab';
 import { BASELINE_LOG_GROUP_NAME, Outputs, RETENTION_PARAMETER, UPDATED_RETENTION_DAYS } from '../../labs/stacksets-multi-region/contract';
 import { SOLUTION_PREFERENCES, SOLUTION_STACK_SET_NAME, makeSolve } from '../../labs/stacksets-multi-region/solution';
 
-const ACCOUNT = '111122223333';
-const REGION = 'eu-west-1';
-const SECOND = 'us-east-1';
-const STACK_NAME = 'DopLab-stacksets-multi-region';
-const ADMIN = `arn:aws:iam::${ACCOUNT}:role/DopLab-StackSetAdministration-${REGION}`;
-const EXECUTION = `DopLab-StackSetExecution-${REGION}`;
-const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const FIXTURES = join(__dirname, '..', 'fixtures', 'stacksets-multi-region');
-const SDK_MODULES = [cloudformationSdk, logsSdk];
-const STACK_OUTPUTS = { AdministrationRoleArn: ADMIN, ExecutionRoleName: EXECUTION, DeployRegion: REGION, SecondRegion: SECOND };
 
 const CHECK_IDS = ['stack-set-uses-lab-roles', 'instances-current', 'parallel-rollout', 'parameter-rolled-out', 'baseline-live', 'drift-detected'] as const;
 type CheckId = (typeof CHECK_IDS)[number];
@@ -244,19 +234,27 @@ describe('stacksets-multi-region checker', () => {
     });
   });
 
+  describe('shipped facts', () => {
+    it.each(Object.keys(FACTS_FILES))('records the shipped %s facts exactly as gather does today (regenerate with write-facts.ts)', async (name) => {
+      const fresh = await freshFactsFile(name);
+      expect(JSON.parse(JSON.stringify(fresh))).toEqual(fresh);
+      expect(fresh).toEqual(load(FACTS_FILES[name].path));
+      expect(run(fresh.facts).score).toBe(name === 'solved' ? 100 : 0);
+    });
+  });
+
   describe('gather', () => {
+    let stubs: WorldStubs;
     let cloudformation: AwsClientStub<CloudFormationClient>;
     let logs: AwsClientStub<CloudWatchLogsClient>;
 
     beforeEach(() => {
-      cloudformation = mockClient(CloudFormationClient);
-      logs = mockClient(CloudWatchLogsClient);
+      stubs = newStubs();
+      ({ cloudformation, logs } = stubs);
     });
-    afterEach(() => {
-      cloudformation.restore();
-      logs.restore();
-    });
+    afterEach(() => stubs.restore());
 
+    /** The real gather against the stubs (answering from the world a test mocked on them). */
     async function gather(options: AwsOptions = {}) {
       const actions: string[] = [];
       const listener: CallListener = (action) => actions.push(action);
@@ -277,7 +275,7 @@ describe('stacksets-multi-region checker', () => {
     }
 
     it('reads the StackSets in the deploy region and each instance stack and baseline log group in its own region, exactly as declared', async () => {
-      mockAccount(cloudformation, logs, solvedFacts());
+      mockWorld(solvedWorld(), stubs);
       const { facts, actions, file } = await gather();
 
       const cfnCalls = await sent(cloudformation);
@@ -303,8 +301,7 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('needs five sequential round trips: the stack, the StackSets, their details, instances and operations, then each instance stack', async () => {
-      const solved = solvedFacts();
-      mockAccount(cloudformation, logs, solved);
+      const world = solvedWorld();
       // Each answer takes 20 ms; a call's round is one more than the deepest round finished when it was sent.
       let finished = 0;
       const rounds: Record<string, number> = {};
@@ -319,15 +316,14 @@ describe('stacksets-multi-region checker', () => {
       }
       const stackAnswer = (input: { StackName: string }) => {
         if (input.StackName === STACK_NAME) return { Stacks: [{ StackName: STACK_NAME, CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE' as const, Outputs: Object.entries(STACK_OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] };
-        const s = solved.labStackSets[0].stacks.find((x: { stackId: string }) => x.stackId === input.StackName);
-        return { Stacks: [{ StackName: 'instance', StackId: s.stackId, CreationTime: new Date(), ...s.stack.value }] };
+        return { Stacks: world.stacks.filter((x) => x.StackId === input.StackName) };
       };
       cloudformation.on(DescribeStacksCommand).callsFake(slow((i: { StackName: string }) => (i.StackName === STACK_NAME ? 'DescribeStacks(lab)' : 'DescribeStacks(instance)'), stackAnswer));
-      cloudformation.on(ListStackSetsCommand).callsFake(slow(() => 'ListStackSets', () => ({ Summaries: [{ StackSetName: 'doplab-platform-baseline', Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' }] })));
-      cloudformation.on(DescribeStackSetCommand).callsFake(slow(() => 'DescribeStackSet', () => ({ StackSet: asSdk(solved.stackSets.value[0]) })));
-      cloudformation.on(ListStackInstancesCommand).callsFake(slow(() => 'ListStackInstances', () => ({ Summaries: asSdk(solved.labStackSets[0].instances.value) })));
-      cloudformation.on(ListStackSetOperationsCommand).callsFake(slow(() => 'ListStackSetOperations', () => ({ Summaries: asSdk(solved.labStackSets[0].operations.value) })));
-      logs.on(DescribeLogGroupsCommand).callsFake(slow(() => 'DescribeLogGroups', () => ({ logGroups: [solved.baseline[0].logGroup.value] })));
+      cloudformation.on(ListStackSetsCommand).callsFake(slow(() => 'ListStackSets', () => ({ Summaries: [{ StackSetName: SOLUTION_STACK_SET_NAME, Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' }] })));
+      cloudformation.on(DescribeStackSetCommand).callsFake(slow(() => 'DescribeStackSet', () => ({ StackSet: world.stackSets[0] })));
+      cloudformation.on(ListStackInstancesCommand).callsFake(slow(() => 'ListStackInstances', () => ({ Summaries: world.instances[SOLUTION_STACK_SET_NAME] })));
+      cloudformation.on(ListStackSetOperationsCommand).callsFake(slow(() => 'ListStackSetOperations', () => ({ Summaries: world.operations[SOLUTION_STACK_SET_NAME] })));
+      logs.on(DescribeLogGroupsCommand).callsFake(slow(() => 'DescribeLogGroups', () => ({ logGroups: world.logGroups[REGION] })));
       await gather();
       expect(rounds).toEqual({
         'DescribeStacks(lab)': 1,
@@ -340,18 +336,8 @@ describe('stacksets-multi-region checker', () => {
       });
     });
 
-    it('gathers exactly the shipped solved example from the AWS answers it stands for', async () => {
-      const solved = solvedFacts();
-      mockAccount(cloudformation, logs, solved);
-      const { facts } = await gather();
-      expect(JSON.parse(JSON.stringify(facts))).toEqual(facts);
-      expect(facts).toEqual(solved);
-      expect(run(facts).score).toBe(100);
-    });
-
     it('describes only active self-managed StackSets, and reads in full only those using a lab role', async () => {
-      const solved = solvedFacts();
-      mockAccount(cloudformation, logs, solved);
+      mockWorld(solvedWorld(), stubs);
       cloudformation.on(ListStackSetsCommand).resolves({
         Summaries: [
           { StackSetName: 'org-guardrails', Status: 'ACTIVE', PermissionModel: 'SERVICE_MANAGED' },
@@ -384,7 +370,7 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it(`describes at most ${MAX_STACK_SETS} StackSets`, async () => {
-      mockAccount(cloudformation, logs, solvedFacts());
+      mockWorld(solvedWorld(), stubs);
       const many = Array.from({ length: MAX_STACK_SETS + 5 }, (_, i) => ({ StackSetName: `set-${String(i).padStart(2, '0')}`, Status: 'ACTIVE' as const, PermissionModel: 'SELF_MANAGED' as const }));
       cloudformation.on(ListStackSetsCommand).resolves({ Summaries: many });
       cloudformation.on(DescribeStackSetCommand).resolves({ StackSet: { StackSetName: 'x', ExecutionRoleName: 'other' } });
@@ -393,21 +379,20 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('records an instance stack that is gone as null', async () => {
-      const solved = solvedFacts();
-      mockAccount(cloudformation, logs, solved);
-      cloudformation
-        .on(DescribeStacksCommand, { StackName: solved.labStackSets[0].stacks[1].stackId })
-        .rejects(awsError('ValidationError', `Stack with id ${solved.labStackSets[0].stacks[1].stackId} does not exist`));
+      const world = solvedWorld();
+      // DescribeStacks on a deleted stack's id answers ValidationError "Stack with id … does not exist".
+      world.stacks.pop();
+      mockWorld(world, stubs);
       const { facts } = await gather();
       expect(facts.labStackSets[0].stacks[1].stack).toEqual({ ok: true, value: null });
       expect(check(run(facts), 'parameter-rolled-out').evidence?.observed).toBe(`StackSet: 30; ${REGION}: 30, ${SECOND}: no instance stack`);
     });
 
     it('records a disabled second region as an ERROR of the checks that read there, never a crash', async () => {
-      mockAccount(cloudformation, logs, solvedFacts());
+      mockWorld(solvedWorld(), stubs);
       logs.on(DescribeLogGroupsCommand).callsFake(async (_input, getClient) => {
         if ((await getClient().config.region()) === SECOND) throw awsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
-        return { logGroups: [solvedFacts().baseline[0].logGroup.value] };
+        return { logGroups: solvedWorld().logGroups[REGION] };
       });
       const { facts } = await gather();
       expect(facts.baseline[1].logGroup).toMatchObject({ ok: false, error: { code: 'NO_CREDENTIALS', action: 'logs:DescribeLogGroups' } });
@@ -417,7 +402,7 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('records AccessDenied on ListStackSets in the facts; the StackSet checks are ERROR naming the action', async () => {
-      mockAccount(cloudformation, logs, solvedFacts());
+      mockWorld(solvedWorld(), stubs);
       cloudformation.on(ListStackSetsCommand).rejects(awsError('AccessDenied', `User: ${IDENTITY.arn} is not authorized to perform: cloudformation:ListStackSets`, 403));
       const { facts } = await gather();
       expect(facts.stackSets).toMatchObject({ ok: false, error: { code: 'ACCESS_DENIED', action: 'cloudformation:ListStackSets' } });
@@ -441,13 +426,15 @@ describe('stacksets-multi-region checker', () => {
   });
 
   describe('solution', () => {
+    let stubs: WorldStubs;
     let cloudformation: AwsClientStub<CloudFormationClient>;
     const solve = makeSolve({ pollMs: 0, timeoutMs: 60_000 });
 
     beforeEach(() => {
-      cloudformation = mockClient(CloudFormationClient);
+      stubs = newStubs();
+      cloudformation = stubs.cloudformation;
     });
-    afterEach(() => cloudformation.restore());
+    afterEach(() => stubs.restore());
 
     function context(lines: string[] = []): SolutionContext<typeof Outputs> {
       const session = new AwsSession({ region: REGION, credentials: CREDENTIALS });
@@ -460,11 +447,18 @@ describe('stacksets-multi-region checker', () => {
       };
     }
 
-    /** A fresh account: no StackSet yet; every operation runs once, then succeeds. */
-    function mockFreshAccount(): void {
-      cloudformation.on(DescribeStackSetCommand).rejects(awsError('StackSetNotFoundException', `StackSet ${SOLUTION_STACK_SET_NAME} not found`));
-      cloudformation.on(CreateStackSetCommand).resolves({ StackSetId: `${SOLUTION_STACK_SET_NAME}:3f1c2a9e-6b4d-4e8a-9c1f-2d7b5e0a8c34` });
-      cloudformation.on(ListStackInstancesCommand).resolves({ Summaries: [] });
+    /**
+     * The account in `world` (by default the starting one: no StackSet yet) answering the solution's reads;
+     * CreateStackSet adds its StackSet to the world; every operation runs once, then succeeds.
+     */
+    function mockAccount(world: AwsWorld = startingWorld()): void {
+      mockWorld(world, stubs);
+      cloudformation.on(CreateStackSetCommand).callsFake((input: CreateStackSetCommandInput) => {
+        const { StackSetName, Description, TemplateBody, Parameters, Tags, AdministrationRoleARN, ExecutionRoleName, PermissionModel } = input;
+        const StackSetId = `${StackSetName}:3f1c2a9e-6b4d-4e8a-9c1f-2d7b5e0a8c34`;
+        world.stackSets.push({ StackSetName, StackSetId, Description, TemplateBody, Parameters, Tags, AdministrationRoleARN, ExecutionRoleName, PermissionModel, Status: 'ACTIVE' });
+        return { StackSetId };
+      });
       cloudformation.on(CreateStackInstancesCommand).resolves({ OperationId: 'op-create' });
       cloudformation.on(UpdateStackSetCommand).resolves({ OperationId: 'op-update' });
       cloudformation.on(DetectStackSetDriftCommand).resolves({ OperationId: 'op-drift' });
@@ -484,7 +478,7 @@ describe('stacksets-multi-region checker', () => {
       });
 
     it('creates the StackSet with the lab roles, rolls out to both regions in parallel, updates the parameter and detects drift, waiting for each operation', async () => {
-      mockFreshAccount();
+      mockAccount();
       const lines: string[] = [];
       await solve(context(lines));
 
@@ -531,9 +525,7 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('reuses an existing StackSet and its instances when run again', async () => {
-      mockFreshAccount();
-      cloudformation.on(DescribeStackSetCommand).resolves({ StackSet: { StackSetName: SOLUTION_STACK_SET_NAME, Status: 'ACTIVE' } });
-      cloudformation.on(ListStackInstancesCommand).resolves({ Summaries: [{ Region: REGION, Account: ACCOUNT }, { Region: SECOND, Account: ACCOUNT }] });
+      mockAccount(solvedWorld());
       await solve(context());
       expect(cloudformation).toHaveReceivedCommandTimes(CreateStackSetCommand, 0);
       expect(cloudformation).toHaveReceivedCommandTimes(CreateStackInstancesCommand, 0);
@@ -542,7 +534,7 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('stops with the operation status reason when an operation fails', async () => {
-      mockFreshAccount();
+      mockAccount();
       cloudformation
         .on(DescribeStackSetOperationCommand, { OperationId: 'op-create' })
         .resolves({ StackSetOperation: { OperationId: 'op-create', Status: 'FAILED', StatusReason: 'Operation failed in region us-east-1.' } });
@@ -556,85 +548,40 @@ describe('stacksets-multi-region checker', () => {
     });
 
     it('gives up waiting with a TIMEOUT error that names the operation', async () => {
-      mockFreshAccount();
+      mockAccount();
       cloudformation.on(DescribeStackSetOperationCommand, { OperationId: 'op-create' }).resolves({ StackSetOperation: { OperationId: 'op-create', Status: 'RUNNING' } });
       await expect(makeSolve({ pollMs: 0, timeoutMs: 0 })(context())).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('op-create is still RUNNING') });
     });
 
     it('leaves a state that passes every check', async () => {
-      mockFreshAccount();
+      mockAccount();
       await solve(context());
       const create = cloudformation.commandCalls(CreateStackSetCommand)[0].args[0].input;
       const update = cloudformation.commandCalls(UpdateStackSetCommand)[0].args[0].input;
       const instances = cloudformation.commandCalls(CreateStackInstancesCommand)[0].args[0].input;
-      cloudformation.restore();
+      stubs.restore();
 
       // The account as AWS describes it after those calls, read back by gather.
-      const facts = solvedFacts();
-      const set = facts.stackSets.value[0];
-      Object.assign(set, { StackSetName: create.StackSetName, AdministrationRoleARN: update.AdministrationRoleARN, ExecutionRoleName: update.ExecutionRoleName, Parameters: update.Parameters });
-      facts.labStackSets[0].name = create.StackSetName;
-      for (const op of facts.labStackSets[0].operations.value) op.OperationPreferences = instances.OperationPreferences as StackSetOperationPreferences;
-      const value = update.Parameters?.[0].ParameterValue;
-      for (const s of facts.labStackSets[0].stacks) s.stack.value.Parameters = [{ ParameterKey: RETENTION_PARAMETER, ParameterValue: value }];
-      for (const b of facts.baseline) b.logGroup.value.retentionInDays = Number(value);
-      const cfn = mockClient(CloudFormationClient);
-      const logs = mockClient(CloudWatchLogsClient);
-      try {
-        mockAccount(cfn, logs, facts);
-        const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES);
-        const gathered = await gatherFacts(checker, session, { identity: IDENTITY });
-        expect(run(gathered.facts).checks.filter((c) => c.status !== 'PASS')).toEqual([]);
-      } finally {
-        cfn.restore();
-        logs.restore();
-      }
+      const world = solvedWorld();
+      const name = create.StackSetName!;
+      Object.assign(world.stackSets[0], {
+        StackSetName: name,
+        TemplateBody: create.TemplateBody,
+        PermissionModel: create.PermissionModel,
+        AdministrationRoleARN: update.AdministrationRoleARN,
+        ExecutionRoleName: update.ExecutionRoleName,
+        Parameters: update.Parameters,
+        Regions: instances.Regions,
+      });
+      const instance = world.instances[SOLUTION_STACK_SET_NAME][0];
+      world.instances = { [name]: (instances.Regions ?? []).map((Region) => ({ ...instance, Region, StackId: INSTANCE_STACK_IDS[Region] })) };
+      world.operations = { [name]: world.operations[SOLUTION_STACK_SET_NAME].map((op) => ({ ...op, OperationPreferences: { ...op.OperationPreferences, ...instances.OperationPreferences } })) };
+      for (const stack of world.stacks) stack.Parameters = update.Parameters;
+      for (const groups of Object.values(world.logGroups)) groups[0].retentionInDays = Number(update.Parameters?.[0].ParameterValue);
+      const read = await gatherWorld(world);
+      read.stubs.restore();
+      const file = read.file;
+      expect(run(file.facts).checks.filter((c) => c.status !== 'PASS')).toEqual([]);
     });
   });
 });
-
-// ---------------------------------------------------------------------------------------------
-// Test doubles: the AWS answers that gather turns into the given facts.
-// ---------------------------------------------------------------------------------------------
-
-const DATE_FIELDS = new Set(['CreationTimestamp', 'EndTimestamp', 'LastDriftCheckTimestamp']);
-
-/** An SDK answer: the facts' ISO strings back to the Dates the SDK returns. */
-function asSdk<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (DATE_FIELDS.has(key) && typeof v === 'string' ? new Date(v) : v)) as T;
-}
-
-function mockAccount(cloudformation: AwsClientStub<CloudFormationClient>, logs: AwsClientStub<CloudWatchLogsClient>, facts: Mutable<StackSetsMultiRegionFacts>): void {
-  cloudformation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves({
-    Stacks: [
-      {
-        StackName: STACK_NAME,
-        StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK_NAME}/5b8e2f10-c94a-11f0-8d2e-0a1b2c3d4e5f`,
-        CreationTime: new Date('2026-11-23T10:05:12.447Z'),
-        StackStatus: 'CREATE_COMPLETE',
-        Outputs: Object.entries(STACK_OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      },
-    ],
-  });
-  const sets = facts.stackSets.value as Mutable<StackSetView>[];
-  cloudformation.on(ListStackSetsCommand).resolves({
-    Summaries: sets.map((s) => ({ StackSetName: s.StackSetName, StackSetId: s.StackSetId, Status: 'ACTIVE', PermissionModel: 'SELF_MANAGED' })),
-  });
-  for (const set of sets) {
-    cloudformation.on(DescribeStackSetCommand, { StackSetName: set.StackSetName }).resolves({ StackSet: asSdk({ ...set, TemplateBody: 'AWSTemplateFormatVersion: 2010-09-09' }) });
-  }
-  for (const lab of facts.labStackSets as Mutable<LabStackSetFacts>[]) {
-    cloudformation.on(ListStackInstancesCommand, { StackSetName: lab.name }).resolves({ Summaries: asSdk(lab.instances.value) });
-    cloudformation.on(ListStackSetOperationsCommand, { StackSetName: lab.name }).resolves({ Summaries: asSdk(lab.operations.value) });
-    for (const s of lab.stacks) {
-      cloudformation.on(DescribeStacksCommand, { StackName: s.stackId }).resolves({
-        Stacks: [{ StackName: s.stackId.split('/')[1], StackId: s.stackId, CreationTime: new Date('2026-11-23T10:22:31.902Z'), ...s.stack.value }],
-      });
-    }
-  }
-  logs.on(DescribeLogGroupsCommand).callsFake(async (_input: unknown, getClient: () => CloudWatchLogsClient) => {
-    const region = await getClient().config.region();
-    const found = facts.baseline.find((b: { region: string }) => b.region === region)?.logGroup.value;
-    return { logGroups: found ? [found, { ...found, logGroupName: `${BASELINE_LOG_GROUP_NAME}-archive`, retentionInDays: 3653 }] : [] };
-  });
-}

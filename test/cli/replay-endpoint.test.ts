@@ -3,6 +3,7 @@
 // solved.json`, every request it sends is one the recorded gather sent, and it sends each of them.
 // Nothing here is timed: bench/run.ts measures.
 import { join } from 'node:path';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, type DescribeLogGroupsResponse } from '@aws-sdk/client-cloudwatch-logs';
 import type { LabResult } from '../../lib/checker';
 import { REPLAYABLE_LABS, ReplayAws, recordSolvedGather, wireAnswer } from '../support/replay-aws';
 import { ROOT, doplabAsync, isolatedEnv } from './helpers';
@@ -50,8 +51,33 @@ describe('the replay endpoint', () => {
     expect(created).toBe((stack.output as { Stacks: { CreationTime: Date }[] }).Stacks[0].CreationTime.getTime() / 1000);
   });
 
+  it('tells regions apart by the SigV4 credential scope: the same operation with the same parameters in two regions gets each region’s answer', async () => {
+    const recording = await recordSolvedGather('stacksets-multi-region');
+    const reads = recording.exchanges.filter((e) => e.commandName === 'DescribeLogGroupsCommand');
+    expect(reads.map((e) => e.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    // One URL, one operation, the same body: only the region differs.
+    expect(new Set(reads.map((e) => `${e.request.method} ${e.request.path} ${e.request.target} ${e.request.body}`)).size).toBe(1);
+    const replay = await ReplayAws.start(recording);
+    try {
+      // Asked in the order opposite to the recording's, so the first recorded exchange cannot win by default.
+      for (const read of [...reads].reverse()) {
+        const logs = new CloudWatchLogsClient({ region: read.region, endpoint: replay.url, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+        try {
+          const answer = await logs.send(new DescribeLogGroupsCommand(read.input));
+          expect(answer.logGroups?.map((g) => g.logGroupArn)).toEqual((read.output as DescribeLogGroupsResponse).logGroups?.map((g) => g.logGroupArn));
+          expect(answer.logGroups?.[0].logGroupArn).toContain(`:logs:${read.region}:`);
+        } finally {
+          logs.destroy();
+        }
+      }
+      expect(replay.requests.map((r) => r.exchange)).toEqual([...reads].reverse());
+    } finally {
+      await replay.stop();
+    }
+  });
+
   it('answers a recorded AWS error in the protocol’s error shape', () => {
-    const base = { clientName: 'CloudFormationClient', commandName: 'DescribeStacksCommand', sdk: '@aws-sdk/client-cloudformation', input: {}, request: { method: 'POST', path: '/', query: '', body: '' } };
+    const base = { clientName: 'CloudFormationClient', commandName: 'DescribeStacksCommand', region: 'eu-west-1', sdk: '@aws-sdk/client-cloudformation', input: {}, request: { method: 'POST', path: '/', query: '', body: '' } };
     const error = { name: 'AccessDenied', message: 'User is not authorized', status: 403 };
     const query = wireAnswer({ ...base, protocol: 'AwsQueryProtocol', error });
     expect(query.status).toBe(403);

@@ -6,7 +6,8 @@
 // aws-sdk-client-mock answers that record facts/solved.json) in a MockedSession, whose clients run their
 // real middleware down to the HTTP request. A middleware of ours sees each serialized request (method,
 // path, query, X-Amz-Target, body) and the output or error the mock answered.
-// Replaying: each request is matched to a recorded one (same operation; then the most equal parameters),
+// Replaying: each request is matched to a recorded one (same operation; then the most equal parameters and
+// region: the client's region recorded, the request's read from its SigV4 credential scope, as one URL serves all),
 // and answered with the recorded output serialized by the SDK's own shape serializers (@aws-sdk/core
 // protocols) from the operation's output schema: JSON for awsJson1_0/1_1 and restJson (epoch-second
 // timestamps), XML for awsQuery (`<XResponse><XResult>`) and ec2Query (`<XResponse>`), ISO timestamps.
@@ -25,6 +26,8 @@ export type Protocol = 'AwsJson1_0Protocol' | 'AwsJson1_1Protocol' | 'AwsRestJso
 export interface RecordedExchange {
   readonly clientName: string;
   readonly commandName: string;
+  /** The client's region (config.region): one endpoint URL serves every region, told apart by the request's SigV4 scope. */
+  readonly region: string;
   readonly protocol: Protocol;
   /** The SDK package of the client, e.g. `@aws-sdk/client-ec2`. */
   readonly sdk: string;
@@ -44,7 +47,7 @@ export interface Recording {
 
 interface Middlewared {
   middlewareStack: { add(middleware: unknown, options: object): void };
-  config: { protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string } } };
+  config: { region?: () => Promise<string>; protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string } } };
 }
 
 /** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld` and, but for one, `FACTS_FILES`. */
@@ -57,7 +60,9 @@ export const REPLAYABLE_LABS = [
   'lambda-canary',
   'permission-boundaries',
   'scaling-self-healing',
+  'security-monitoring',
   'ssm-fleet-compliance',
+  'stacksets-multi-region',
 ] as const;
 
 const SDK_OF_CLIENT = new Map<string, string>();
@@ -86,6 +91,7 @@ export async function recordSolvedGather(lab: string): Promise<Recording> {
           const base = {
             clientName: context.clientName,
             commandName: context.commandName,
+            region: (await c.config.region?.()) ?? '',
             protocol,
             sdk: sdkOf(context.clientName, world.SDK_MODULES),
             input: args.input,
@@ -251,8 +257,13 @@ function operationKey(method: string, path: string, target: string | undefined, 
   return `${method} ${path.split('?')[0]}`;
 }
 
-/** The parameters of a request as `name=value` tokens: form fields, or the JSON body's leaves, or the query string. */
-function tokens(path: string, query: string, body: string): Set<string> {
+/** The region of a SigV4 credential scope (`Credential=AKID/20261127/<region>/<service>/aws4_request`). */
+function regionOfAuthorization(authorization: string | undefined): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1];
+}
+
+/** The parameters of a request as `name=value` tokens: form fields, or the JSON body's leaves, or the query string; and its region. */
+function tokens(path: string, query: string, body: string, region: string | undefined): Set<string> {
   const out = new Set<string>();
   const add = (prefix: string, value: unknown): void => {
     if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) add(`${prefix}.${k}`, v);
@@ -267,6 +278,7 @@ function tokens(path: string, query: string, body: string): Set<string> {
   }
   for (const [k, v] of new URLSearchParams(query)) out.add(`?${k}=${v}`);
   out.add(`path=${decodeURIComponent(path)}`);
+  if (region) out.add(`region=${region}`);
   return out;
 }
 
@@ -293,7 +305,7 @@ export class ReplayAws {
       const { method, path, query, target, body } = exchange.request;
       const key = operationKey(method, path, target, body);
       const list = byOperation.get(key) ?? [];
-      list.push({ exchange, tokens: tokens(path, query, body), answer: wireAnswer(exchange) });
+      list.push({ exchange, tokens: tokens(path, query, body, exchange.region), answer: wireAnswer(exchange) });
       byOperation.set(key, list);
     }
     const requests: ReplayedRequest[] = [];
@@ -307,7 +319,7 @@ export class ReplayAws {
         const target = req.headers['x-amz-target'] as string | undefined;
         const key = operationKey(req.method ?? 'GET', path, target, body);
         const candidates = byOperation.get(key) ?? [];
-        const mine = tokens(path, query, body);
+        const mine = tokens(path, query, body, regionOfAuthorization(req.headers.authorization));
         let best: (typeof candidates)[number] | undefined;
         let bestScore = -1;
         for (const candidate of candidates) {
