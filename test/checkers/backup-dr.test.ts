@@ -100,7 +100,7 @@ describe('backup-dr checker', () => {
   });
 
   describe('the shipped examples, recorded through the real gather', () => {
-    it.each(Object.keys(FACTS_FILES))('%s.json is what gather records from its account (regenerate with write-facts.ts)', async (name) => {
+    it.each(Object.keys(FACTS_FILES))('%s.json is what gather records from its account (regenerate with test/support/write-facts.ts)', async (name) => {
       expect(FACTS_FILES[name].path).toBe(lab.examples[name as keyof typeof lab.examples]);
       const shipped = loadFactsFile(FACTS_FILES[name].path, checker.labId, checker.factsSchema);
       expect(JSON.parse(JSON.stringify(await freshFactsFile(name)))).toEqual(shipped);

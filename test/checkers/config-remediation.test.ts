@@ -294,7 +294,7 @@ describe('config-remediation checker', () => {
   });
 
   describe('the shipped examples, recorded through the real gather', () => {
-    it.each(Object.keys(FACTS_FILES))('%s.json is what gather records from its world (regenerate with write-facts.ts)', async (name) => {
+    it.each(Object.keys(FACTS_FILES))('%s.json is what gather records from its world (regenerate with test/support/write-facts.ts)', async (name) => {
       expect(FACTS_FILES[name].path).toBe(lab.examples[name as keyof typeof lab.examples]);
       const shipped = load(FACTS_FILES[name].path);
       expect(JSON.parse(JSON.stringify(await freshFactsFile(name)))).toEqual(shipped);

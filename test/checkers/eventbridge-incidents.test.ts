@@ -140,7 +140,7 @@ describe('eventbridge-incidents checker', () => {
   });
 
   describe('shipped example facts', () => {
-    it('are what gather records from the starting and solved worlds (regenerate with write-facts.ts)', async () => {
+    it('are what gather records from the starting and solved worlds (regenerate with test/support/write-facts.ts)', async () => {
       for (const [name, path] of Object.entries(lab.examples)) {
         expect([name, JSON.parse(JSON.stringify(await freshFactsFile(name)))]).toEqual([name, load(path)]);
       }

@@ -124,7 +124,7 @@ describe('security-monitoring checker', () => {
       expect(result.score).toBe(100);
     });
 
-    it.each(Object.keys(FACTS_FILES))('ships the %s facts exactly as gather records them today (regenerate with write-facts.ts)', async (name) => {
+    it.each(Object.keys(FACTS_FILES))('ships the %s facts exactly as gather records them today (regenerate with test/support/write-facts.ts)', async (name) => {
       const fresh = await freshFactsFile(name);
       expect(JSON.parse(JSON.stringify(fresh))).toEqual(fresh);
       expect(fresh).toEqual(load(FACTS_FILES[name].path));

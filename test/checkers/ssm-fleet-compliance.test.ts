@@ -49,7 +49,7 @@ describe('ssm-fleet-compliance checker', () => {
   });
 
   describe('shipped example facts', () => {
-    it.each(Object.keys(FACTS_FILES))('%s is what gather records from its world (regenerate with write-facts.ts)', async (name) => {
+    it.each(Object.keys(FACTS_FILES))('%s is what gather records from its world (regenerate with test/support/write-facts.ts)', async (name) => {
       const shipped = loadFactsFile(FACTS_FILES[name].path, checker.labId, checker.factsSchema);
       expect(JSON.parse(JSON.stringify(await freshFactsFile(name)))).toEqual(JSON.parse(JSON.stringify(shipped)));
     });

@@ -235,7 +235,7 @@ describe('stacksets-multi-region checker', () => {
   });
 
   describe('shipped facts', () => {
-    it.each(Object.keys(FACTS_FILES))('records the shipped %s facts exactly as gather does today (regenerate with write-facts.ts)', async (name) => {
+    it.each(Object.keys(FACTS_FILES))('records the shipped %s facts exactly as gather does today (regenerate with test/support/write-facts.ts)', async (name) => {
       const fresh = await freshFactsFile(name);
       expect(JSON.parse(JSON.stringify(fresh))).toEqual(fresh);
       expect(fresh).toEqual(load(FACTS_FILES[name].path));

@@ -50,7 +50,7 @@ interface Middlewared {
   config: { region?: () => Promise<string>; protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string } } };
 }
 
-/** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld` and, but for one, `FACTS_FILES`. */
+/** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld`, `SDK_MODULES` and `FACTS_FILES`. */
 export const REPLAYABLE_LABS = [
   'artifact-repositories',
   'backup-dr',
@@ -71,10 +71,10 @@ const SDK_OF_CLIENT = new Map<string, string>();
 export async function recordSolvedGather(lab: string): Promise<Recording> {
   const world = (await import(`../fixtures/${lab}/gather-world`)) as {
     gatherWorld: (world: unknown, ...rest: unknown[]) => Promise<FactsFile | { file: FactsFile; stubs: { restore(): void } | Record<string, { restore(): void }> }>;
-    FACTS_FILES?: Record<string, { world: () => unknown; fault?: unknown }>;
+    FACTS_FILES: Record<string, { world: () => unknown; fault?: unknown }>;
     SDK_MODULES: readonly Record<string, unknown>[];
   };
-  const solved = world.FACTS_FILES?.solved ?? { world: ((await import(`../fixtures/${lab}/aws-world`)) as { solvedWorld: () => unknown }).solvedWorld };
+  const solved = world.FACTS_FILES.solved;
   const exchanges: RecordedExchange[] = [];
   const proto = MockedSession.prototype as unknown as Record<'readOnlyClient' | 'client', (...args: unknown[]) => object>;
   const originals = { readOnlyClient: proto.readOnlyClient, client: proto.client };
