@@ -53,13 +53,11 @@ import {
   WORLDS,
   type World,
 } from '../fixtures/broken-pipeline/aws-world';
-import { mockWorld, type WorldMocks } from '../fixtures/broken-pipeline/mock-world';
-import { gatherWorld, SDK_MODULES } from '../fixtures/broken-pipeline/write-examples';
+import { CREDENTIALS, FACTS_FILES, freshFactsFile, gatherWorld, IDENTITY, SDK_MODULES } from '../fixtures/broken-pipeline/gather-world';
+import { mockWorld, type AnswerWrapper, type WorldMocks } from '../fixtures/broken-pipeline/mock-world';
 import { awsError, MockedSession } from '../support/mocked-session';
 import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
 
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
-const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
 const CHECK_IDS = ['pipeline-green', 'least-privilege-fix', 'runtime-fixed', 'release-is-built', 'same-pipeline'] as const;
 
 const run = factsRunner(checker, ACCOUNT, REGION);
@@ -70,7 +68,7 @@ const statuses = (result: LabResult) => Object.fromEntries(result.checks.map((c)
 
 /** Facts gathered from a world through the real gather, against mocks. */
 async function factsOf(world: World): Promise<BrokenPipelineFacts> {
-  return (await gatherWorld(world, '2026-11-24T10:00:00.000Z')).file.facts;
+  return (await gatherWorld(world)).facts;
 }
 
 async function resultOf(world: World): Promise<LabResult> {
@@ -123,11 +121,12 @@ describe('broken-pipeline checker', () => {
       );
     });
 
-    it('are exactly what gather produces from the mocked account', async () => {
-      const starting = await gatherWorld(WORLDS.starting, '2026-11-24T09:12:40.551Z');
-      const solved = await gatherWorld(WORLDS.solved, '2026-11-24T09:58:03.207Z');
-      expect(loadFactsFile(lab.examples.starting, checker.labId, checker.factsSchema)).toEqual(JSON.parse(JSON.stringify(starting.file)));
-      expect(loadFactsFile(lab.examples.solved, checker.labId, checker.factsSchema)).toEqual(JSON.parse(JSON.stringify(solved.file)));
+    it('are the lab examples', () => {
+      expect(Object.fromEntries(Object.entries(FACTS_FILES).map(([name, f]) => [name, f.path]))).toEqual(lab.examples);
+    });
+
+    it.each(Object.keys(FACTS_FILES))('%s is exactly what gather records from its world (regenerate with write-facts.ts)', async (name) => {
+      expect(loadFactsFile(FACTS_FILES[name].path, checker.labId, checker.factsSchema)).toEqual(JSON.parse(JSON.stringify(await freshFactsFile(name))));
     });
   });
 
@@ -259,28 +258,30 @@ describe('broken-pipeline checker', () => {
       expect(check(run(facts), 'pipeline-green').evidence?.observed).toBe('the pipeline has not run since the lab deployed');
     });
 
-    it('needs three sequential round trips: the stack, the reads that need only outputs, then the build and its source', async () => {
-      mocks = mockWorld(WORLDS.solved);
+    it('needs three sequential round trips: the stack, the reads that need only outputs, then the build, its source and the inline policies', async () => {
       let finished = 0;
-      const rounds: Record<string, number> = {};
-      const slow = (name: string, answer: () => object) => async () => {
+      const rounds: Record<string, number[]> = {};
+      const slow: AnswerWrapper = (operation, answer) => async (input) => {
         const round = finished + 1;
-        rounds[name] = round;
+        rounds[operation] = [...(rounds[operation] ?? []), round].sort();
         await new Promise((resolve) => setTimeout(resolve, 20));
         finished = Math.max(finished, round);
-        return answer();
+        return answer(input);
       };
-      const world = WORLDS.solved;
-      mocks.cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => DEPLOYED_STACK));
-      mocks.pipelines.on(GetPipelineCommand).callsFake(slow('GetPipeline', () => ({ pipeline: world.pipeline })));
-      mocks.pipelines.on(ListPipelineExecutionsCommand).callsFake(slow('ListPipelineExecutions', () => ({ pipelineExecutionSummaries: executionSummaries(world.executions) })));
-      mocks.pipelines.on(ListActionExecutionsCommand).callsFake(slow('ListActionExecutions', () => ({ actionExecutionDetails: actionExecutions(world.executions) })));
-      mocks.codebuild.on(BatchGetBuildsCommand).callsFake(slow('BatchGetBuilds', () => ({ builds: [build(RUNS.green)] })));
-      mocks.iam.on(SimulatePrincipalPolicyCommand).callsFake(slow('SimulatePrincipalPolicy', () => ({ EvaluationResults: world.simulation })));
-      mocks.iam.on(ListAttachedRolePoliciesCommand).callsFake(slow('ListAttachedRolePolicies', () => ({ AttachedPolicies: [] })));
-      mocks.iam.on(ListRolePoliciesCommand).callsFake(slow('ListRolePolicies', () => ({ PolicyNames: Object.keys(world.inline) })));
-      const { facts } = await gather();
-      expect(rounds).toEqual({ DescribeStacks: 1, GetPipeline: 2, ListPipelineExecutions: 2, ListActionExecutions: 2, SimulatePrincipalPolicy: 2, ListAttachedRolePolicies: 2, ListRolePolicies: 2, BatchGetBuilds: 3 });
+      const { facts } = await gatherWorld(WORLDS.solved, undefined, undefined, slow);
+      expect(rounds).toEqual({
+        DescribeStacks: [1],
+        GetPipeline: [2],
+        ListPipelineExecutions: [2],
+        ListActionExecutions: [2],
+        SimulatePrincipalPolicy: [2],
+        ListAttachedRolePolicies: [2],
+        ListRolePolicies: [2],
+        // The release marker with the reads above, the source version once the build is known.
+        GetObject: [2, 3],
+        BatchGetBuilds: [3],
+        GetRolePolicy: [3, 3],
+      });
       expect(run(facts).score).toBe(100);
     });
 
