@@ -29,14 +29,10 @@ import { lab } from '../../labs/broken-pipeline/lab';
 import { FIXED_BUILDSPEC, POLICY_NAME, solveWith } from '../../labs/broken-pipeline/solution';
 import {
   ACCOUNT,
-  actionExecutions,
-  build,
   BUILD_PROJECT,
   BUILD_ROLE_ARN,
   BUILD_ROLE_NAME,
   DEPLOYED_INLINE,
-  DEPLOYED_STACK,
-  executionSummaries,
   FIX_INLINE,
   KEY_ARN,
   markerOf,

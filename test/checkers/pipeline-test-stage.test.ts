@@ -28,12 +28,7 @@ import { lab } from '../../labs/pipeline-test-stage/lab';
 import { solveWith, sourceZip, testBuildspec, testRolePolicy, TEST_PROJECT_NAME, TEST_ROLE_NAME, type WaitOptions } from '../../labs/pipeline-test-stage/solution';
 import {
   ACCOUNT,
-  actionExecutions,
-  build,
   BUILDSPEC,
-  DEPLOYED_STACK,
-  executionSummaries,
-  report,
   EXECUTIONS,
   KEY_ARN,
   OTHER_ARN,

@@ -19,7 +19,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { JsonShapeSerializer, XmlShapeSerializer } from '@aws-sdk/core/protocols';
+import { JsonShapeSerializer, XmlShapeSerializer, type XmlSettings } from '@aws-sdk/core/protocols';
 import { ToStringShapeSerializer } from '@smithy/core/protocols';
 import { NormalizedSchema } from '@smithy/core/schema';
 import { sdkStreamMixin } from '@smithy/core/serde';
@@ -54,7 +54,7 @@ export interface Recording {
 
 interface Middlewared {
   middlewareStack: { add(middleware: unknown, options: object): void };
-  config: { protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string }; codec?: { settings?: CodecSettings } } };
+  config: { protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string }; codec?: { settings?: XmlSettings } } };
 }
 
 /** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld` and, but for one, `FACTS_FILES`. */
@@ -205,20 +205,13 @@ interface WireAnswer {
   readonly body: string | Uint8Array;
 }
 
-/** A protocol codec's settings, as the client's protocol holds them. */
-interface CodecSettings {
-  timestampFormat: { useTrait: boolean; default: 5 | 6 | 7 };
-  httpBindings?: boolean;
-  xmlNamespace?: string;
-  serviceNamespace?: string;
-}
 
 const REQUEST_ID = 'c6104cbe-af31-11e0-8154-cbc7ccf896c7';
 
 /** The XML namespace and service namespace a client's protocol declares, and its codec's settings. */
-const NAMESPACES = new Map<string, { xmlNamespace: string; serviceNamespace: string; settings?: CodecSettings }>();
+const NAMESPACES = new Map<string, { xmlNamespace: string; serviceNamespace: string; settings?: XmlSettings }>();
 
-function namespaces(exchange: RecordedExchange): { xmlNamespace: string; serviceNamespace: string; settings?: CodecSettings } {
+function namespaces(exchange: RecordedExchange): { xmlNamespace: string; serviceNamespace: string; settings?: XmlSettings } {
   let ns = NAMESPACES.get(exchange.sdk);
   if (ns === undefined) {
     const sdk = require(exchange.sdk) as Record<string, new (config: object) => Middlewared & { destroy(): void }>;
