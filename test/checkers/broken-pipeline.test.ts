@@ -50,9 +50,10 @@ import {
   type World,
 } from '../fixtures/broken-pipeline/aws-world';
 import { CREDENTIALS, FACTS_FILES, freshFactsFile, gatherWorld, IDENTITY, SDK_MODULES } from '../fixtures/broken-pipeline/gather-world';
-import { mockWorld, type AnswerWrapper, type WorldMocks } from '../fixtures/broken-pipeline/mock-world';
+import { mockWorld, type WorldMocks } from '../fixtures/broken-pipeline/mock-world';
 import { awsError, MockedSession } from '../support/mocked-session';
 import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
+import { roundTrips } from '../support/pipeline-world';
 
 const CHECK_IDS = ['pipeline-green', 'least-privilege-fix', 'runtime-fixed', 'release-is-built', 'same-pipeline'] as const;
 
@@ -255,16 +256,8 @@ describe('broken-pipeline checker', () => {
     });
 
     it('needs three sequential round trips: the stack, the reads that need only outputs, then the build, its source and the inline policies', async () => {
-      let finished = 0;
-      const rounds: Record<string, number[]> = {};
-      const slow: AnswerWrapper = (operation, answer) => async (input) => {
-        const round = finished + 1;
-        rounds[operation] = [...(rounds[operation] ?? []), round].sort();
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        finished = Math.max(finished, round);
-        return answer(input);
-      };
-      const { facts } = await gatherWorld(WORLDS.solved, undefined, undefined, slow);
+      const { wrap, rounds } = roundTrips();
+      const { facts } = await gatherWorld(WORLDS.solved, undefined, undefined, wrap);
       expect(rounds).toEqual({
         DescribeStacks: [1],
         GetPipeline: [2],

@@ -46,9 +46,10 @@ import {
   type World,
 } from '../fixtures/pipeline-test-stage/aws-world';
 import { CREDENTIALS, FACTS_FILES, freshFactsFile, gatherWorld, IDENTITY, SDK_MODULES } from '../fixtures/pipeline-test-stage/gather-world';
-import { mockWorld, type AnswerWrapper, type WorldMocks } from '../fixtures/pipeline-test-stage/mock-world';
+import { mockWorld, type WorldMocks } from '../fixtures/pipeline-test-stage/mock-world';
 import { MockedSession, awsError } from '../support/mocked-session';
 import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
+import { roundTrips } from '../support/pipeline-world';
 
 const CHECK_IDS = ['test-stage-before-build', 'tests-reported', 'release-blocked-by-tests', 'pipeline-green', 'secret-not-plaintext', 'least-privilege-secret'] as const;
 const KEY = `ordk_${'3f9a'.repeat(10)}`;
@@ -290,16 +291,8 @@ describe('pipeline-test-stage checker', () => {
     });
 
     it('needs four sequential round trips: the stack, the pipeline reads in parallel, then builds and projects, then reports and the simulation', async () => {
-      let finished = 0;
-      const rounds: Record<string, number[]> = {};
-      const slow: AnswerWrapper = (operation, answer) => async (input) => {
-        const round = finished + 1;
-        rounds[operation] = [...(rounds[operation] ?? []), round].sort();
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        finished = Math.max(finished, round);
-        return answer(input);
-      };
-      const { facts } = await gatherWorld(WORLDS.solved, undefined, undefined, slow);
+      const { wrap, rounds } = roundTrips();
+      const { facts } = await gatherWorld(WORLDS.solved, undefined, undefined, wrap);
       expect(rounds).toEqual({
         DescribeStacks: [1],
         GetPipeline: [2],

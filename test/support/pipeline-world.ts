@@ -63,6 +63,23 @@ export function wrapped<I>(wrap: AnswerWrapper, operation: string, fn: (input: I
   return wrap(operation, fn as (input: never) => unknown) as (input: I) => never;
 }
 
+/**
+ * Round trips, observed: an AnswerWrapper that delays every answer by 20 ms and notes, by operation, the round each
+ * call came in (1 + the rounds finished when it was sent), sorted.
+ */
+export function roundTrips(): { wrap: AnswerWrapper; rounds: Record<string, number[]> } {
+  let finished = 0;
+  const rounds: Record<string, number[]> = {};
+  const wrap: AnswerWrapper = (operation, answer) => async (input) => {
+    const round = finished + 1;
+    rounds[operation] = [...(rounds[operation] ?? []), round].sort();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    finished = Math.max(finished, round);
+    return answer(input);
+  };
+  return { wrap, rounds };
+}
+
 /** Mocks the five clients; the stack and the pipeline answer as given, the rest is the lab's to answer. */
 export function mockPipelineWorld({ stack, pipelineName, pipeline, executions, actionExecutions }: PipelineAnswers, wrap: AnswerWrapper = (_, answer) => answer): PipelineWorldMocks {
   const mocks = {

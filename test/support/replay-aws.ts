@@ -205,7 +205,6 @@ interface WireAnswer {
   readonly body: string | Uint8Array;
 }
 
-
 const REQUEST_ID = 'c6104cbe-af31-11e0-8154-cbc7ccf896c7';
 
 /** The XML namespace and service namespace a client's protocol declares, and its codec's settings. */
