@@ -545,7 +545,6 @@ export const checker = defineChecker({
   async gather({ outputs, region, account, client }): Promise<PipelineTestStageFacts> {
     const pipelines = client(CodePipelineClient);
     const codebuild = client(CodeBuildClient);
-    const s3 = client(S3Client);
     const iam = client(IAMClient);
     const name = outputs.pipelineName;
     const buildProjectName = outputs.buildProjectName;
@@ -588,7 +587,8 @@ export const checker = defineChecker({
           const files = new Map(projects.filter((p) => !inline.includes(p)).map((p) => [p.name ?? '', p.source?.buildspec || 'buildspec.yml']));
           const specs: BuildspecFacts[] = inline.map((p) => ({ origin: `project ${p.name}`, text: p.source?.buildspec ?? '' }));
           if (files.size > 0) {
-            const source = await readSourceFiles(s3, outputs.sourceBucketName, outputs.sourceKey, new Set(files.values()));
+            // The S3 client (and its SDK package) only when a buildspec lives in the source: most checks never read it.
+            const source = await readSourceFiles(client(S3Client), outputs.sourceBucketName, outputs.sourceKey, new Set(files.values()));
             for (const file of new Set(files.values())) specs.push({ origin: `${outputs.sourceKey}:${file}`, text: source[file] ?? null });
           }
           return specs;

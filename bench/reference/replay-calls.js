@@ -26,7 +26,15 @@ async function main() {
   };
   let answers = 0;
   for (const round of plan.rounds) {
-    const outputs = await Promise.all(round.map((call) => clientOf(call.sdk, call.client, call.region).send(new (require(call.sdk)[call.command])(call.input)).catch((error) => error)));
+    const outputs = await Promise.all(
+      round.map((call) =>
+        clientOf(call.sdk, call.client, call.region)
+          .send(new (require(call.sdk)[call.command])(call.input))
+          // A streamed payload (S3 GetObject's Body) is read to its end, as the check reads it.
+          .then(async (output) => (typeof output.Body?.transformToByteArray === 'function' ? { ...output, Body: await output.Body.transformToByteArray() } : output))
+          .catch((error) => error),
+      ),
+    );
     answers += outputs.length;
   }
   console.log(`${answers} answers in ${plan.rounds.length} rounds`);

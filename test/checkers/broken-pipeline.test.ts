@@ -29,14 +29,10 @@ import { lab } from '../../labs/broken-pipeline/lab';
 import { FIXED_BUILDSPEC, POLICY_NAME, solveWith } from '../../labs/broken-pipeline/solution';
 import {
   ACCOUNT,
-  actionExecutions,
-  build,
   BUILD_PROJECT,
   BUILD_ROLE_ARN,
   BUILD_ROLE_NAME,
   DEPLOYED_INLINE,
-  DEPLOYED_STACK,
-  executionSummaries,
   FIX_INLINE,
   KEY_ARN,
   markerOf,
@@ -53,13 +49,12 @@ import {
   WORLDS,
   type World,
 } from '../fixtures/broken-pipeline/aws-world';
+import { CREDENTIALS, FACTS_FILES, freshFactsFile, gatherWorld, IDENTITY, SDK_MODULES } from '../fixtures/broken-pipeline/gather-world';
 import { mockWorld, type WorldMocks } from '../fixtures/broken-pipeline/mock-world';
-import { gatherWorld, SDK_MODULES } from '../fixtures/broken-pipeline/write-examples';
 import { awsError, MockedSession } from '../support/mocked-session';
 import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
+import { roundTrips } from '../support/pipeline-world';
 
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
-const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
 const CHECK_IDS = ['pipeline-green', 'least-privilege-fix', 'runtime-fixed', 'release-is-built', 'same-pipeline'] as const;
 
 const run = factsRunner(checker, ACCOUNT, REGION);
@@ -70,7 +65,7 @@ const statuses = (result: LabResult) => Object.fromEntries(result.checks.map((c)
 
 /** Facts gathered from a world through the real gather, against mocks. */
 async function factsOf(world: World): Promise<BrokenPipelineFacts> {
-  return (await gatherWorld(world, '2026-11-24T10:00:00.000Z')).file.facts;
+  return (await gatherWorld(world)).facts;
 }
 
 async function resultOf(world: World): Promise<LabResult> {
@@ -123,11 +118,12 @@ describe('broken-pipeline checker', () => {
       );
     });
 
-    it('are exactly what gather produces from the mocked account', async () => {
-      const starting = await gatherWorld(WORLDS.starting, '2026-11-24T09:12:40.551Z');
-      const solved = await gatherWorld(WORLDS.solved, '2026-11-24T09:58:03.207Z');
-      expect(loadFactsFile(lab.examples.starting, checker.labId, checker.factsSchema)).toEqual(JSON.parse(JSON.stringify(starting.file)));
-      expect(loadFactsFile(lab.examples.solved, checker.labId, checker.factsSchema)).toEqual(JSON.parse(JSON.stringify(solved.file)));
+    it('are the lab examples', () => {
+      expect(Object.fromEntries(Object.entries(FACTS_FILES).map(([name, f]) => [name, f.path]))).toEqual(lab.examples);
+    });
+
+    it.each(Object.keys(FACTS_FILES))('%s is exactly what gather records from its world (regenerate with test/support/write-facts.ts)', async (name) => {
+      expect(loadFactsFile(FACTS_FILES[name].path, checker.labId, checker.factsSchema)).toEqual(JSON.parse(JSON.stringify(await freshFactsFile(name))));
     });
   });
 
@@ -259,28 +255,22 @@ describe('broken-pipeline checker', () => {
       expect(check(run(facts), 'pipeline-green').evidence?.observed).toBe('the pipeline has not run since the lab deployed');
     });
 
-    it('needs three sequential round trips: the stack, the reads that need only outputs, then the build and its source', async () => {
-      mocks = mockWorld(WORLDS.solved);
-      let finished = 0;
-      const rounds: Record<string, number> = {};
-      const slow = (name: string, answer: () => object) => async () => {
-        const round = finished + 1;
-        rounds[name] = round;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        finished = Math.max(finished, round);
-        return answer();
-      };
-      const world = WORLDS.solved;
-      mocks.cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => DEPLOYED_STACK));
-      mocks.pipelines.on(GetPipelineCommand).callsFake(slow('GetPipeline', () => ({ pipeline: world.pipeline })));
-      mocks.pipelines.on(ListPipelineExecutionsCommand).callsFake(slow('ListPipelineExecutions', () => ({ pipelineExecutionSummaries: executionSummaries(world.executions) })));
-      mocks.pipelines.on(ListActionExecutionsCommand).callsFake(slow('ListActionExecutions', () => ({ actionExecutionDetails: actionExecutions(world.executions) })));
-      mocks.codebuild.on(BatchGetBuildsCommand).callsFake(slow('BatchGetBuilds', () => ({ builds: [build(RUNS.green)] })));
-      mocks.iam.on(SimulatePrincipalPolicyCommand).callsFake(slow('SimulatePrincipalPolicy', () => ({ EvaluationResults: world.simulation })));
-      mocks.iam.on(ListAttachedRolePoliciesCommand).callsFake(slow('ListAttachedRolePolicies', () => ({ AttachedPolicies: [] })));
-      mocks.iam.on(ListRolePoliciesCommand).callsFake(slow('ListRolePolicies', () => ({ PolicyNames: Object.keys(world.inline) })));
-      const { facts } = await gather();
-      expect(rounds).toEqual({ DescribeStacks: 1, GetPipeline: 2, ListPipelineExecutions: 2, ListActionExecutions: 2, SimulatePrincipalPolicy: 2, ListAttachedRolePolicies: 2, ListRolePolicies: 2, BatchGetBuilds: 3 });
+    it('needs three sequential round trips: the stack, the reads that need only outputs, then the build, its source and the inline policies', async () => {
+      const { wrap, rounds } = roundTrips();
+      const { facts } = await gatherWorld(WORLDS.solved, undefined, undefined, wrap);
+      expect(rounds).toEqual({
+        DescribeStacks: [1],
+        GetPipeline: [2],
+        ListPipelineExecutions: [2],
+        ListActionExecutions: [2],
+        SimulatePrincipalPolicy: [2],
+        ListAttachedRolePolicies: [2],
+        ListRolePolicies: [2],
+        // The release marker with the reads above, the source version once the build is known.
+        GetObject: [2, 3],
+        BatchGetBuilds: [3],
+        GetRolePolicy: [3, 3],
+      });
       expect(run(facts).score).toBe(100);
     });
 

@@ -28,12 +28,7 @@ import { lab } from '../../labs/pipeline-test-stage/lab';
 import { solveWith, sourceZip, testBuildspec, testRolePolicy, TEST_PROJECT_NAME, TEST_ROLE_NAME, type WaitOptions } from '../../labs/pipeline-test-stage/solution';
 import {
   ACCOUNT,
-  actionExecutions,
-  build,
   BUILDSPEC,
-  DEPLOYED_STACK,
-  executionSummaries,
-  report,
   EXECUTIONS,
   KEY_ARN,
   OTHER_ARN,
@@ -43,19 +38,19 @@ import {
   REGION,
   simulation,
   SOURCE_BUCKET,
+  sourceObject,
   TEST_ROLE_ARN,
   testProject,
   testStage,
   WORLDS,
   type World,
 } from '../fixtures/pipeline-test-stage/aws-world';
+import { CREDENTIALS, FACTS_FILES, freshFactsFile, gatherWorld, IDENTITY, SDK_MODULES } from '../fixtures/pipeline-test-stage/gather-world';
 import { mockWorld, type WorldMocks } from '../fixtures/pipeline-test-stage/mock-world';
-import { gatherWorld, SDK_MODULES } from '../fixtures/pipeline-test-stage/write-examples';
 import { MockedSession, awsError } from '../support/mocked-session';
 import { checkFinder, factsRunner, gatherRecorded, itDeclaresChecks } from '../support/checker-tests';
+import { roundTrips } from '../support/pipeline-world';
 
-const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
-const IDENTITY = { account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/DopLabGrader/alice`, region: REGION };
 const CHECK_IDS = ['test-stage-before-build', 'tests-reported', 'release-blocked-by-tests', 'pipeline-green', 'secret-not-plaintext', 'least-privilege-secret'] as const;
 const KEY = `ordk_${'3f9a'.repeat(10)}`;
 
@@ -71,7 +66,7 @@ const statuses = (result: LabResult) => result.checks.map((c) => c.status);
 
 /** Facts gathered from a world (through the real gather, against mocks). */
 async function factsOf(world: World): Promise<PipelineTestStageFacts> {
-  return (await gatherWorld(world, '2026-11-24T10:00:00.000Z')).facts;
+  return (await gatherWorld(world)).facts;
 }
 
 describe('pipeline-test-stage checker', () => {
@@ -116,9 +111,12 @@ describe('pipeline-test-stage checker', () => {
       expect(check(result, 'secret-not-plaintext').evidence?.observed).toBe(`project ${TEST_PROJECT_NAME} env.parameter-store: API_KEY from Parameter Store ${PARAMETER}`);
     });
 
-    it('are exactly what gather produces from the mocked account', async () => {
-      expect(await factsOf(WORLDS.starting)).toEqual(load(lab.examples.starting).facts);
-      expect(await factsOf(WORLDS.solved)).toEqual(load(lab.examples.solved).facts);
+    it('are the lab examples', () => {
+      expect(Object.fromEntries(Object.entries(FACTS_FILES).map(([name, f]) => [name, f.path]))).toEqual(lab.examples);
+    });
+
+    it.each(Object.keys(FACTS_FILES))('%s is exactly what gather records from its world (regenerate with test/support/write-facts.ts)', async (name) => {
+      expect(load(FACTS_FILES[name].path)).toEqual(JSON.parse(JSON.stringify(await freshFactsFile(name))));
     });
   });
 
@@ -228,12 +226,11 @@ describe('pipeline-test-stage checker', () => {
     });
 
     it('reads a buildspec file from the source zip with GetObject when the project names none inline', async () => {
-      const files = { ...SEEDED_SOURCE, 'buildspec.yml': BUILDSPEC };
-      const zip = sourceZipOf(files);
-      const facts = await factsOf({ ...WORLDS.solved, project: testProject({ source: { type: 'CODEPIPELINE' } }), sourceZip: zip });
+      const source = sourceObject({ ...SEEDED_SOURCE, 'buildspec.yml': BUILDSPEC });
+      const facts = await factsOf({ ...WORLDS.solved, project: testProject({ source: { type: 'CODEPIPELINE' } }), source });
       expect(facts.buildspecs).toEqual({ ok: true, value: [{ origin: 'source.zip:buildspec.yml', text: BUILDSPEC }] });
       expect(check(run(facts), 'secret-not-plaintext').status).toBe('PASS');
-      const missing = await factsOf({ ...WORLDS.solved, project: testProject({ source: { type: 'CODEPIPELINE', buildspec: 'ci/test.yml' } }), sourceZip: zip });
+      const missing = await factsOf({ ...WORLDS.solved, project: testProject({ source: { type: 'CODEPIPELINE', buildspec: 'ci/test.yml' } }), source });
       expect(check(run(missing), 'secret-not-plaintext').evidence?.observed).toBe('nothing sets API_KEY (source.zip:ci/test.yml is not in the source)');
     });
 
@@ -279,7 +276,7 @@ describe('pipeline-test-stage checker', () => {
     });
 
     it('reads the source object with GetObject only for a buildspec file, and says so in the declared actions', async () => {
-      mocks = mockWorld({ ...WORLDS.solved, project: testProject({ source: { type: 'CODEPIPELINE', buildspec: 'buildspec.yml' } }), sourceZip: sourceZipOf({ 'buildspec.yml': BUILDSPEC }) });
+      mocks = mockWorld({ ...WORLDS.solved, project: testProject({ source: { type: 'CODEPIPELINE', buildspec: 'buildspec.yml' } }), source: sourceObject({ 'buildspec.yml': BUILDSPEC }) });
       const { actions } = await gather();
       expect(mocks.s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: SOURCE_BUCKET, Key: 'source.zip', ChecksumMode: 'ENABLED' }]);
       expect(actions).toEqual(checkerActions(checker));
@@ -294,35 +291,17 @@ describe('pipeline-test-stage checker', () => {
     });
 
     it('needs four sequential round trips: the stack, the pipeline reads in parallel, then builds and projects, then reports and the simulation', async () => {
-      mocks = mockWorld(WORLDS.solved);
-      let finished = 0;
-      const rounds: Record<string, number> = {};
-      const slow = (name: string, answer: () => object) => async () => {
-        const round = finished + 1;
-        rounds[name] = round;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        finished = Math.max(finished, round);
-        return answer();
-      };
-      const tests = EXECUTIONS.solved.flatMap((e) => (e.test ? [e.test] : []));
-      mocks.cloudformation.on(DescribeStacksCommand).callsFake(slow('DescribeStacks', () => DEPLOYED_STACK));
-      mocks.pipelines.on(GetPipelineCommand).callsFake(slow('GetPipeline', () => ({ pipeline: WORLDS.solved.pipeline })));
-      mocks.pipelines.on(ListPipelineExecutionsCommand).callsFake(slow('ListPipelineExecutions', () => ({ pipelineExecutionSummaries: executionSummaries(EXECUTIONS.solved) })));
-      mocks.pipelines.on(ListActionExecutionsCommand).callsFake(slow('ListActionExecutions', () => ({ actionExecutionDetails: actionExecutions(EXECUTIONS.solved) })));
-      mocks.codebuild.on(BatchGetBuildsCommand).callsFake(slow('BatchGetBuilds', () => ({ builds: tests.map(build) })));
-      mocks.codebuild.on(BatchGetReportsCommand).callsFake(slow('BatchGetReports', () => ({ reports: tests.map(report) })));
-      mocks.codebuild.on(BatchGetProjectsCommand).callsFake(slow('BatchGetProjects', () => ({ projects: [testProject()] })));
-      mocks.iam.on(SimulatePrincipalPolicyCommand).callsFake(slow('SimulatePrincipalPolicy', () => ({ EvaluationResults: simulation() })));
-      const { facts } = await gather();
+      const { wrap, rounds } = roundTrips();
+      const { facts } = await gatherWorld(WORLDS.solved, undefined, undefined, wrap);
       expect(rounds).toEqual({
-        DescribeStacks: 1,
-        GetPipeline: 2,
-        ListPipelineExecutions: 2,
-        ListActionExecutions: 2,
-        BatchGetBuilds: 3,
-        BatchGetProjects: 3,
-        BatchGetReports: 4,
-        SimulatePrincipalPolicy: 4,
+        DescribeStacks: [1],
+        GetPipeline: [2],
+        ListPipelineExecutions: [2],
+        ListActionExecutions: [2],
+        BatchGetBuilds: [3],
+        BatchGetProjects: [3],
+        BatchGetReports: [4],
+        SimulatePrincipalPolicy: [4],
       });
       expect(run(facts).score).toBe(100);
     });
@@ -371,11 +350,6 @@ describe('pipeline-test-stage checker', () => {
 
 function gather() {
   return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES), IDENTITY);
-}
-
-function sourceZipOf(files: Record<string, string>): Uint8Array {
-  const { storedZip } = require('../../lib/cdk/seeded-source.handler.js') as { storedZip: (f: { name: string; content: string }[]) => Buffer };
-  return storedZip(Object.entries(files).map(([name, content]) => ({ name, content })));
 }
 
 describe('pipeline-test-stage solution', () => {

@@ -11,11 +11,19 @@
 // and answered with the recorded output serialized by the SDK's own shape serializers (@aws-sdk/core
 // protocols) from the operation's output schema: JSON for awsJson1_0/1_1 and restJson (epoch-second
 // timestamps), XML for awsQuery (`<XResponse><XResult>`) and ec2Query (`<XResponse>`), ISO timestamps.
-// restXml (S3) is not answered: its outputs are bound to headers and payloads the serializers do not write.
+// restXml (S3): the output's members go where their traits bind them: httpHeader and httpPrefixHeaders to
+// headers (ToStringShapeSerializer: http-date timestamps), the httpPayload member as the body (a streamed
+// blob's recorded bytes as they are), the other members as the XML document; errors as S3's <Error>.
+// S3 requests are matched by bucket and key whether the SDK addressed the bucket in the path (an IP
+// endpoint such as http://127.0.0.1:PORT, and dotted bucket names) or in the host (AWS, `localhost`).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { JsonShapeSerializer, XmlShapeSerializer } from '@aws-sdk/core/protocols';
+import { Readable } from 'node:stream';
+import { JsonShapeSerializer, XmlShapeSerializer, type XmlSettings } from '@aws-sdk/core/protocols';
+import { ToStringShapeSerializer } from '@smithy/core/protocols';
+import { NormalizedSchema } from '@smithy/core/schema';
+import { sdkStreamMixin } from '@smithy/core/serde';
 import type { FactsFile } from '../../lib/facts-file';
 import { MockedSession } from './mocked-session';
 
@@ -32,7 +40,9 @@ export interface RecordedExchange {
   /** The SDK package of the client, e.g. `@aws-sdk/client-ec2`. */
   readonly sdk: string;
   readonly input: Record<string, unknown>;
+  /** The request as sent; `path` path-style (`/bucket/key` for S3, wherever the SDK put the bucket). */
   readonly request: { readonly method: string; readonly path: string; readonly query: string; readonly target?: string; readonly body: string };
+  /** The output as the mock answered it; a streamed payload member holds its bytes (a Uint8Array). */
   readonly output?: Record<string, unknown>;
   readonly error?: { readonly name: string; readonly message: string; readonly status: number };
 }
@@ -47,18 +57,20 @@ export interface Recording {
 
 interface Middlewared {
   middlewareStack: { add(middleware: unknown, options: object): void };
-  config: { region?: () => Promise<string>; protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string } } };
+  config: { region?: () => Promise<string>; protocol?: { constructor: { name: string }; options?: { xmlNamespace?: string; defaultNamespace?: string }; codec?: { settings?: XmlSettings } } };
 }
 
 /** The labs whose test world this module can record: test/fixtures/<id>/gather-world.ts with `gatherWorld`, `SDK_MODULES` and `FACTS_FILES`. */
 export const REPLAYABLE_LABS = [
   'artifact-repositories',
   'backup-dr',
+  'broken-pipeline',
   'codedeploy-blue-green',
   'config-remediation',
   'eventbridge-incidents',
   'lambda-canary',
   'permission-boundaries',
+  'pipeline-test-stage',
   'scaling-self-healing',
   'security-monitoring',
   'ssm-fleet-compliance',
@@ -86,7 +98,7 @@ export async function recordSolvedGather(lab: string): Promise<Recording> {
     const protocol = c.config.protocol?.constructor.name as Protocol;
     c.middlewareStack.add(
       (next: (args: unknown) => Promise<{ output: Record<string, unknown> }>, context: { clientName: string; commandName: string }) =>
-        async (args: { input: Record<string, unknown>; request: { method: string; path: string; query?: Record<string, string | string[]>; headers: Record<string, string>; body?: unknown } }) => {
+        async (args: { input: Record<string, unknown>; request: { method: string; hostname: string; path: string; query?: Record<string, string | string[]>; headers: Record<string, string>; body?: unknown } }) => {
           const { request } = args;
           const base = {
             clientName: context.clientName,
@@ -95,11 +107,19 @@ export async function recordSolvedGather(lab: string): Promise<Recording> {
             protocol,
             sdk: sdkOf(context.clientName, world.SDK_MODULES),
             input: args.input,
-            request: { method: request.method, path: request.path, query: queryString(request.query), target: request.headers['x-amz-target'], body: bodyText(request.body) },
+            request: { method: request.method, path: pathStyle(request.hostname, request.path), query: queryString(request.query), target: request.headers['x-amz-target'], body: bodyText(request.body) },
           };
           try {
             const result = await next(args);
             const { $metadata: _, ...output } = result.output;
+            // A streamed payload can be read once: read it here, record its bytes, hand the gather a fresh SDK stream of them.
+            const streamed = streamingPayloadMember(base.sdk, context.commandName);
+            const stream = streamed ? (output[streamed] as { transformToByteArray?: () => Promise<Uint8Array> } | undefined) : undefined;
+            if (streamed && typeof stream?.transformToByteArray === 'function') {
+              const bytes = await stream.transformToByteArray();
+              output[streamed] = bytes;
+              result.output[streamed] = sdkStreamMixin(Readable.from(Buffer.from(bytes)));
+            }
             exchanges.push({ ...base, output });
             return result;
           } catch (error) {
@@ -144,6 +164,28 @@ function sdkOf(clientName: string, modules: readonly Record<string, unknown>[]):
   throw new Error(`replay recorder: no SDK package found for ${clientName}`);
 }
 
+/** The name of the operation output's streamed httpPayload member (S3 GetObject's Body), if it has one. */
+function streamingPayloadMember(sdk: string, commandName: string): string | undefined {
+  const schema = outputSchema(require(sdk) as Record<string, unknown>, commandName.replace(/Command$/, ''));
+  if (!schema) return undefined;
+  for (const [name, member] of NormalizedSchema.of(schema as never).structIterator()) if (member.getMergedTraits().httpPayload && member.isStreaming()) return name;
+  return undefined;
+}
+
+function outputSchema(sdk: Record<string, unknown>, op: string): unknown {
+  return sdk[`${op}Output$`] ?? (sdk[`${op}$`] as unknown[] | undefined)?.[5];
+}
+
+/**
+ * A request path, path-style: a bucket the SDK put in the host (`bucket.s3.eu-west-1.amazonaws.com`, or
+ * `bucket.localhost` on an endpoint URL naming localhost) moves to the path's head, as an IP endpoint
+ * (`127.0.0.1`) and dotted bucket names have it. Other services' hosts never start with a bucket label.
+ */
+export function pathStyle(host: string, path: string): string {
+  const bucket = /^([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\.(?:s3[.-]|localhost(?::\d+)?$)/.exec(host)?.[1];
+  return bucket ? `/${bucket}${path}` : path;
+}
+
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
   // Decoded as bytes: the SDK's JSON body (a Uint8Array that also answers string methods) warns if read as a string.
@@ -167,21 +209,22 @@ function queryString(query: Record<string, string | string[]> | undefined): stri
 interface WireAnswer {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: string;
+  /** Text, or the bytes of a blob payload. */
+  readonly body: string | Uint8Array;
 }
 
 const REQUEST_ID = 'c6104cbe-af31-11e0-8154-cbc7ccf896c7';
 
-/** The XML namespace and service namespace an awsQuery/ec2Query client's protocol declares. */
-const NAMESPACES = new Map<string, { xmlNamespace: string; serviceNamespace: string }>();
+/** The XML namespace and service namespace a client's protocol declares, and its codec's settings. */
+const NAMESPACES = new Map<string, { xmlNamespace: string; serviceNamespace: string; settings?: XmlSettings }>();
 
-function namespaces(exchange: RecordedExchange): { xmlNamespace: string; serviceNamespace: string } {
+function namespaces(exchange: RecordedExchange): { xmlNamespace: string; serviceNamespace: string; settings?: XmlSettings } {
   let ns = NAMESPACES.get(exchange.sdk);
   if (ns === undefined) {
     const sdk = require(exchange.sdk) as Record<string, new (config: object) => Middlewared & { destroy(): void }>;
     const client = new sdk[exchange.clientName]({ region: 'us-east-1' });
     const options = client.config.protocol?.options;
-    ns = { xmlNamespace: options?.xmlNamespace ?? '', serviceNamespace: options?.defaultNamespace ?? '' };
+    ns = { xmlNamespace: options?.xmlNamespace ?? '', serviceNamespace: options?.defaultNamespace ?? '', settings: client.config.protocol?.codec?.settings };
     client.destroy();
     NAMESPACES.set(exchange.sdk, ns);
   }
@@ -201,6 +244,10 @@ export function wireAnswer(exchange: RecordedExchange): WireAnswer {
   if (exchange.error) {
     const { name, message, status } = exchange.error;
     if (json) return { status, headers: { ...headers, 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': name }, body: JSON.stringify({ __type: name, message }) };
+    if (exchange.protocol === 'S3RestXmlProtocol') {
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${name}</Code><Message>${escapeXml(message)}</Message><RequestId>${REQUEST_ID}</RequestId></Error>`;
+      return { status, headers: { ...headers, 'content-type': 'application/xml' }, body };
+    }
     const ns = xmlNamespace(exchange);
     const body =
       exchange.protocol === 'AwsEc2QueryProtocol'
@@ -208,9 +255,10 @@ export function wireAnswer(exchange: RecordedExchange): WireAnswer {
         : `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${name}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${REQUEST_ID}</RequestId></ErrorResponse>`;
     return { status, headers: { ...headers, 'content-type': 'text/xml' }, body };
   }
-  const schema = sdk[`${op}Output$`] ?? (sdk[`${op}$`] as unknown[] | undefined)?.[5];
+  const schema = outputSchema(sdk, op);
   if (!schema) throw new Error(`replay: no output schema ${op}Output$ in ${exchange.sdk}`);
   const output = exchange.output ?? {};
+  if (exchange.protocol === 'S3RestXmlProtocol') return restXmlAnswer(exchange, sdk, op, schema, output, headers);
   if (json) {
     const serializer = new JsonShapeSerializer({ timestampFormat: { useTrait: true, default: 7 }, jsonName: exchange.protocol === 'AwsRestJsonProtocol' });
     serializer.write(schema as never, output);
@@ -230,6 +278,47 @@ export function wireAnswer(exchange: RecordedExchange): WireAnswer {
     return { status: 200, headers: { ...headers, 'content-type': 'text/xml' }, body };
   }
   throw new Error(`replay: the ${exchange.protocol} protocol (${exchange.clientName}) is not served`);
+}
+
+/** restXml: each output member where its traits bind it (header, prefixed headers, payload, status code, XML body). */
+function restXmlAnswer(exchange: RecordedExchange, sdk: Record<string, unknown>, op: string, schema: unknown, output: Record<string, unknown>, base: Record<string, string>): WireAnswer {
+  const { settings } = namespaces(exchange);
+  if (!settings) throw new Error(`replay: ${exchange.clientName}'s protocol has no codec settings`);
+  const operation = (sdk[`${op}$`] as unknown[] | undefined)?.[3] as { http?: [string, string, number] } | undefined;
+  let status = operation?.http?.[2] ?? 200;
+  const headers: Record<string, string> = { ...base, 'x-amz-id-2': REQUEST_ID };
+  const bodyMembers: Record<string, unknown> = {};
+  let payload: string | Uint8Array | undefined;
+  const header = (member: NormalizedSchema, value: unknown): string => {
+    const serializer = new ToStringShapeSerializer(settings);
+    serializer.write(member as never, value);
+    return serializer.flush();
+  };
+  for (const [name, member] of NormalizedSchema.of(schema as never).structIterator()) {
+    const value = output[name];
+    if (value === undefined || value === null) continue;
+    const traits = member.getMergedTraits();
+    if (typeof traits.httpHeader === 'string') headers[traits.httpHeader.toLowerCase()] = header(member, value);
+    else if (typeof traits.httpPrefixHeaders === 'string') {
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) headers[`${traits.httpPrefixHeaders}${key}`.toLowerCase()] = String(item);
+    } else if (traits.httpResponseCode) status = Number(value);
+    else if (traits.httpPayload) {
+      if (value instanceof Uint8Array || typeof value === 'string') payload = value;
+      else {
+        const serializer = new XmlShapeSerializer(settings);
+        serializer.write(member as never, value);
+        payload = String(serializer.flush());
+        headers['content-type'] ??= 'application/xml';
+      }
+    } else bodyMembers[name] = value;
+  }
+  if (payload === undefined && Object.keys(bodyMembers).length > 0) {
+    const serializer = new XmlShapeSerializer(settings);
+    serializer.write(schema as never, bodyMembers);
+    payload = `<?xml version="1.0" encoding="UTF-8"?>\n${String(serializer.flush())}`;
+    headers['content-type'] ??= 'application/xml';
+  }
+  return { status, headers, body: payload ?? '' };
 }
 
 function escapeXml(text: string): string {
@@ -315,7 +404,8 @@ export class ReplayAws {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        const [path, query = ''] = (req.url ?? '/').split('?');
+        const [rawPath, query = ''] = (req.url ?? '/').split('?');
+        const path = pathStyle(req.headers.host ?? '', rawPath);
         const target = req.headers['x-amz-target'] as string | undefined;
         const key = operationKey(req.method ?? 'GET', path, target, body);
         const candidates = byOperation.get(key) ?? [];
@@ -333,7 +423,7 @@ export class ReplayAws {
           body: JSON.stringify({ __type: 'NotRecorded', message: `replay endpoint: no recorded exchange for ${key}` }),
         };
         const send = () => {
-          res.writeHead(answer.status, answer.headers);
+          res.writeHead(answer.status, { 'content-length': String(Buffer.byteLength(answer.body)), ...answer.headers });
           res.end(answer.body);
           requests.push({ operation: best?.exchange.commandName.replace(/Command$/, '') ?? key, exchange: best?.exchange, receivedAt, answeredAt: performance.now() });
         };
