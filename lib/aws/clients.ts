@@ -122,6 +122,9 @@ export class AwsSession {
       region: resolvedRegion,
       profile: this.options.profile,
       endpoint: this.endpointUrl,
+      // S3 puts the bucket in the host name (bucket.localhost) unless the endpoint is an IP address; a local
+      // emulator at http://localhost:4566 answers only path-style requests (/bucket/key). Other clients ignore it.
+      forcePathStyle: this.endpointUrl ? true : undefined,
       credentials: this.options.credentials,
       retryMode: 'adaptive',
       maxAttempts: this.options.maxAttempts ?? 6,

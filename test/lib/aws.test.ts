@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, CloudWatchLogsServiceException, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { CredentialsProviderError } from '@smithy/property-provider';
 import { AdaptiveRetryStrategy } from '@smithy/util-retry';
@@ -169,6 +170,19 @@ describe('AwsSession calls, through the whole SDK middleware stack (a local fake
     expect(aws.requests.map((r) => [r.method, r.action, r.headers.host])).toEqual([['POST', 'GetCallerIdentity', aws.url.replace('http://', '')]]);
     // Signed for the session's region.
     expect(aws.requests[0].headers.authorization).toContain('/eu-west-1/sts/aws4_request');
+  });
+
+  it('addresses S3 path-style on an endpoint named by host name (a local emulator at localhost), virtual-hosted on AWS', async () => {
+    const aws = await fakeAws(() => ({ status: 200, body: 'hello', contentType: 'text/plain' }));
+    const local = aws.url.replace('127.0.0.1', 'localhost');
+    const s3 = session({ region: 'eu-west-1', endpointUrl: local }).client(S3Client);
+    const answer = await s3.send(new GetObjectCommand({ Bucket: 'doplab-release', Key: 'marker.json' }));
+    expect(await answer.Body?.transformToString()).toBe('hello');
+    expect(aws.requests.map((r) => [r.method, r.url.split('?')[0], r.headers.host])).toEqual([['GET', '/doplab-release/marker.json', new URL(local).host]]);
+    // Without an endpoint override the SDK keeps AWS's own addressing: the bucket in the host name.
+    const onAws = session({ region: 'eu-west-1' }).client(S3Client);
+    const endpoint = await onAws.config.endpointProvider({ Bucket: 'doplab-release', Region: 'eu-west-1', ForcePathStyle: await onAws.config.forcePathStyle, UseFIPS: false, UseDualStack: false, Accelerate: false, UseArnRegion: false, DisableMultiRegionAccessPoints: false, UseGlobalEndpoint: false, DisableS3ExpressSessionAuth: false }, {});
+    expect(endpoint.url.host).toBe('doplab-release.s3.eu-west-1.amazonaws.com');
   });
 
   it('sends calls to AWS_ENDPOINT_URL when --endpoint-url is not given', async () => {
