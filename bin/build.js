@@ -6,7 +6,7 @@
 // example facts, baseline templates, *.handler.js inlined at synth) are copied beside it, and each lab
 // README's marked tokens are written beside it (README.tokens.json: `show` skips the lexer). dist/.built is
 // written last: bin/doplab.js uses the build only while no source is newer than that file.
-// One change to esbuild's output: AWS SDK client packages are required on first use of one of their
+// One change to esbuild's output: AWS SDK client packages (and fflate) are required on first use of one of their
 // exports, not when the module that imports them loads, so `check --facts` (which evaluates a checker's
 // facts but calls no AWS) does not pay for loading the SDK. esbuild compiles a named import to
 // `var import_x = require("pkg")` read as `import_x.Name` at each use, so a lazy module object is exact.
@@ -45,8 +45,12 @@ function walk(dir, files = []) {
   return files;
 }
 
-/** The SDK packages whose require is deferred to first use (side-effect-free client packages). */
-const LAZY = /^var (import_[\w$]+) = require\("(@aws-sdk\/client-[\w-]+)"\);$/gm;
+/**
+ * The packages whose require is deferred to first use (side-effect-free): the SDK client packages, and
+ * fflate (the pipeline checkers unzip a source only while gathering; loading it builds its tables, ~100
+ * million instructions, a fifth of node's own start-up, on every `check --facts` of those labs).
+ */
+const LAZY = /^var (import_[\w$]+) = require\("(@aws-sdk\/client-[\w-]+|fflate)"\);$/gm;
 const LAZY_HELPER =
   'var __lazyRequire = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, { ' +
   'get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), ' +
