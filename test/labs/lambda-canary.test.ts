@@ -444,6 +444,8 @@ describe('cleanup.handler.js', () => {
 
   it('does every step despite a failing one, and the runtime reports it without failing the stack delete', async () => {
     learnerGroup();
+    // Nothing in flight: the runtime calls onDelete with its real sleep, and waiting is tested above.
+    codedeploy.on(ListDeploymentsCommand, { includeOnlyStatuses: IN_FLIGHT_STATUSES as never }).resolves({ deployments: [] });
     cloudwatch.on(DescribeAlarmsCommand).rejects(awsError('AccessDenied', 'User: arn:aws:sts::111122223333:assumed-role/DopLab-cleanup/fn is not authorized to perform: cloudwatch:DescribeAlarms', 403));
     lambda.on(UpdateAliasCommand).rejects(awsError('ResourceConflictException', 'The operation cannot be performed at this time.', 409));
     jest.spyOn(console, 'log').mockImplementation(() => undefined);

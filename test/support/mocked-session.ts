@@ -1,3 +1,4 @@
+import { StandardRetryStrategy } from '@smithy/util-retry';
 import { AwsSession, type AwsOptions, type CallListener } from '../../lib/aws/clients';
 
 /** An SDK client package (`import * as logsSdk from '@aws-sdk/client-cloudwatch-logs'`): its client and command classes. */
@@ -20,13 +21,21 @@ interface RoutableClient {
 export class MockedSession extends AwsSession {
   private readonly routed = new WeakSet<object>();
 
-  /** @param sdkModules the SDK packages whose commands the mocks answer */
+  /**
+   * One attempt per call unless `options.maxAttempts` asks for more: a mocked AWS error is then an error at
+   * once, where the product's adaptive retries (tested in test/lib/aws.test.ts and the CLI's endpoint tests)
+   * would only add their back-off to every test of a failed read (24 s for one throttled Scan).
+   * @param sdkModules the SDK packages whose commands the mocks answer
+   */
   constructor(
     options: AwsOptions,
     private readonly sdkModules: readonly SdkModule[],
   ) {
-    super(options, {});
+    super({ maxAttempts: 1, ...options }, {});
+    this.attempts = options.maxAttempts ?? 1;
   }
+
+  private readonly attempts: number;
 
   override readOnlyClient<C extends object>(ctor: new (config: never) => C, region?: string, listener?: CallListener): C {
     return this.route(super.readOnlyClient(ctor, region, listener));
@@ -40,6 +49,10 @@ export class MockedSession extends AwsSession {
     if (!this.routed.has(client)) {
       this.routed.add(client);
       answerFromMock(client as unknown as RoutableClient, this.sdkModules);
+      // With one attempt, no client-side rate limiting either: adaptive mode's limiter, after a mocked
+      // throttle, delays the gather's next calls in real time (seconds per test).
+      const config = (client as unknown as { config: { maxAttempts: () => Promise<number>; retryStrategy: () => Promise<unknown> } }).config;
+      if (this.attempts === 1) config.retryStrategy = async () => new StandardRetryStrategy(1);
     }
     return client;
   }
