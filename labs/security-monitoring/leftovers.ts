@@ -1,14 +1,18 @@
+import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand, ListKeysCommand } from '@aws-sdk/client-kms';
-import { LAB_TAG_KEY } from '../../lib/contract';
+import { LAB_TAG_KEY, stackNameFor } from '../../lib/contract';
 import type { Leftover, LeftoverContext } from '../../lib/lab';
+import { remainingBuckets } from '../../lib/lifecycle/bucket-leftovers';
 import { allPages } from '../../lib/sdk-facts';
-import { LAB_ID, SECURITY_TOPIC_NAME } from './contract';
+import { LAB_ID, Outputs, SECURITY_TOPIC_NAME } from './contract';
 
 /**
  * What the tag audit cannot see: the learner's alarms on the security topic (untagged; the in-stack cleanup should have
- * deleted them), a lab-tagged KMS key not pending deletion, and log groups left under the lab's prefix.
+ * deleted them), a lab-tagged KMS key not pending deletion, log groups left under the lab's prefix, the lab bucket if
+ * it outlived the stack, and any trail still delivering to it (the cleanup deletes the learner's; one it could not
+ * delete fails every delivery from then on, and CloudTrail retries them for 30 days).
  */
 export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
   const found: Leftover[] = [];
@@ -43,5 +47,15 @@ export async function leftovers(ctx: LeftoverContext): Promise<Leftover[]> {
     return { items: page.logGroups, next: page.nextToken };
   });
   for (const g of groups) found.push({ resource: g.arn ?? g.logGroupName ?? '?', region: ctx.region, reason: `log group under /doplab/${LAB_ID}/` });
+  // The bucket by its output; without the stack (destroyed earlier), by the name CloudFormation gave it: the stack name,
+  // lower-cased, then the bucket's logical id.
+  const bucket = ctx.stack?.outputs[Outputs.trailBucketName];
+  const isLabBucket = (name: string | undefined) => !!name && (bucket ? name === bucket : name.startsWith(`${stackNameFor(LAB_ID).toLowerCase()}-`));
+  // Every region's trails, the multi-region ones once (from their home region).
+  const { trailList = [] } = await ctx.client(CloudTrailClient).send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+  for (const t of trailList.filter((t) => isLabBucket(t.S3BucketName))) {
+    found.push({ resource: t.TrailARN ?? t.Name ?? '?', region: t.HomeRegion ?? ctx.region, reason: `trail delivering to the lab bucket ${t.S3BucketName}` });
+  }
+  found.push(...(await remainingBuckets(ctx, [bucket])));
   return found;
 }
