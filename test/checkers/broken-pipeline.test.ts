@@ -367,7 +367,7 @@ describe('broken-pipeline checker', () => {
 });
 
 function gather() {
-  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, SDK_MODULES), IDENTITY);
+  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES), IDENTITY);
 }
 
 describe('broken-pipeline solution', () => {

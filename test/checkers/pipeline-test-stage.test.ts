@@ -349,8 +349,7 @@ describe('pipeline-test-stage checker', () => {
 });
 
 function gather() {
-  // One attempt: the SDK's retries (tested in test/lib/aws.test.ts) would only add their back-off to a throttled read.
-  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, SDK_MODULES), IDENTITY);
+  return gatherRecorded(checker, new MockedSession({ region: REGION, credentials: CREDENTIALS }, SDK_MODULES), IDENTITY);
 }
 
 describe('pipeline-test-stage solution', () => {

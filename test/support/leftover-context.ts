@@ -12,7 +12,7 @@ export function leftoverContext(
   sdkModules: readonly SdkModule[],
   options: { readonly region: string; readonly regions?: readonly string[]; readonly stack?: StackSnapshot },
 ): { readonly ctx: LeftoverContext; readonly calls: { action: string; region: string }[] } {
-  const session = new MockedSession({ region: options.region, credentials: CREDENTIALS, maxAttempts: 1 }, sdkModules);
+  const session = new MockedSession({ region: options.region, credentials: CREDENTIALS }, sdkModules);
   const calls: { action: string; region: string }[] = [];
   const ctx: LeftoverContext = {
     account: ACCOUNT,

@@ -406,7 +406,7 @@ describe('confirming tag hits with the owning service', () => {
   let client: ClientFor;
   beforeEach(() => {
     mocks = CLIENTS.map((c) => mockClient(c as never) as unknown as AwsStub<object, never, object>);
-    session = new MockedSession({ region: REGION, credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }, maxAttempts: 1 }, SDKS);
+    session = new MockedSession({ region: REGION, credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }, SDKS);
     sent = [];
     client = (ctor, region) => session.readOnlyClient(ctor, region, (action) => sent.push(action));
   });

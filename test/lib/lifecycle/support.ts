@@ -36,7 +36,7 @@ export function mockAws() {
   };
   mocks.sts.on(stsSdk.GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: CALLER_ARN, UserId: 'AROA3XFRBF23EXAMPLE:learner' });
   mocks.iam.on(iamSdk.ListAccountAliasesCommand).resolves({ AccountAliases: ['acme-sandbox-7'], IsTruncated: false });
-  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }, [cfnSdk, iamSdk, taggingSdk, stsSdk, cwSdk, logsSdk, ssmSdk, snsSdk, ecsSdk, elbv2Sdk]);
+  const session = new MockedSession({ region: REGION, credentials: CREDENTIALS }, [cfnSdk, iamSdk, taggingSdk, stsSdk, cwSdk, logsSdk, ssmSdk, snsSdk, ecsSdk, elbv2Sdk]);
   const restore = () => Object.values(mocks).forEach((m) => m.restore());
   return { ...mocks, session, restore };
 }
